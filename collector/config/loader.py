@@ -1,0 +1,374 @@
+"""Load the collector's YAML file into a `CollectorConfig`, or fail with every problem at once.
+
+The YAML is composed into a node tree first, so each key path keeps the line it was written on;
+plain data is built from that same tree and handed to pydantic. Every problem, whether from
+YAML, pydantic or the cross-reference checks, becomes one line:
+`{source}:{line}: {key.path}: {message}`, and the lines are sorted by line number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from collector.config.durations import RULE_ERROR, format_duration
+from collector.config.model import CollectorConfig
+from collector.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def load_config(path: str | Path) -> CollectorConfig:
+    """Read and validate the config file at `path`; raises ConfigError listing every problem."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read the file: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{source}: cannot read the file: not UTF-8 ({exc.reason})"]) from None
+    return parse_config_text(text, source)
+
+
+def parse_config_text(text: str, source_name: str) -> CollectorConfig:
+    """Validate config text; `source_name` stands for the file in every message."""
+    root = _compose(text, source_name)
+    tree = _Tree(root)
+    problems = list(tree.problems)
+    config: CollectorConfig | None = None
+    try:
+        config = CollectorConfig.model_validate(tree.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            if _counts_failed_items(error):
+                continue
+            problems.append(
+                (tree.line(error["loc"]), format_path(error["loc"]), describe_error(error))
+            )
+    # Cross-references are only meaningful between values that are themselves valid.
+    if config is not None:
+        for loc, message in cross_check(config, written=lambda loc: loc in tree.lines):
+            problems.append((tree.line(loc), format_path(loc), message))
+    if problems:
+        # A stable sort on the line alone keeps problems of one line in the order found.
+        problems.sort(key=lambda problem: problem[0])
+        raise ConfigError(
+            [
+                f"{source_name}:{line}: {path}: {msg}" if path else f"{source_name}:{line}: {msg}"
+                for line, path, msg in problems
+            ]
+        )
+    assert config is not None  # no problems means pydantic accepted the data
+    return config
+
+
+def _compose(text: str, source: str) -> MappingNode:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        problem = str(exc.problem)
+        # "but found another document" only makes sense after its context.
+        if problem.startswith("but ") and exc.context:
+            problem = f"{exc.context}, {problem}"
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {problem}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.reason}"]) from None
+    if root is None:
+        raise ConfigError([f"{source}:1: the file is empty"])
+    if not isinstance(root, MappingNode):
+        line = root.start_mark.line + 1
+        raise ConfigError([f"{source}:{line}: the top level must be a mapping of sections"])
+    return root
+
+
+class _Tree:
+    """Plain data built from a YAML node tree, with the line of every key path written."""
+
+    def __init__(self, root: MappingNode) -> None:
+        self.lines: dict[Loc, int] = {(): root.start_mark.line + 1}
+        self.problems: list[tuple[int, str, str]] = []
+        self._scalars = yaml.SafeLoader("")
+        self.data = self._build(root, ())
+
+    def line(self, loc: Loc) -> int:
+        """Line of `loc`, or of the nearest enclosing path written (for a missing key)."""
+        while loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines[loc]
+
+    def _problem(self, node: Node, loc: Loc, message: str) -> None:
+        self.problems.append((node.start_mark.line + 1, format_path(loc), message))
+
+    def _build(self, node: Node, loc: Loc) -> Any:
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self.lines[(*loc, index)] = item.start_mark.line + 1
+                items.append(self._build(item, (*loc, index)))
+            return items
+        try:
+            return self._scalars.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            self._problem(node, loc, f"cannot read the value: {exc.problem}")
+            return None
+
+    def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG or not isinstance(key_node, ScalarNode):
+                self._problem(key_node, loc, "merge keys (<<) and complex keys are not supported")
+                continue
+            # Keys are taken as written: `yes:` or `1:` is still a (wrong) key, not a bool or int.
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                message = f"duplicate key '{key}' (first at line {first_line[key]})"
+                self._problem(key_node, (*loc, key), message)
+                continue
+            first_line[key] = line
+            self.lines[(*loc, key)] = line
+            data[key] = self._build(value_node, (*loc, key))
+        return data
+
+
+# -- pydantic errors, reworded --------------------------------------------------------------
+
+_SCALAR_TYPES = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "path_type": "a path",
+}
+_CONTAINER_TYPES = {
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "dict_type": "a mapping",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "must be at least"),
+    "less_than_equal": ("le", "must be at most"),
+    "greater_than": ("gt", "must be greater than"),
+    "less_than": ("lt", "must be less than"),
+}
+
+
+def describe_error(error: ErrorDetails) -> str:
+    """The message for one pydantic error, in the words of the config file."""
+    kind, value, ctx = error["type"], error["input"], error.get("ctx", {})
+    if kind == RULE_ERROR:
+        return str(ctx["message"])
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        allowed = _fields_at(error["loc"][:-1])
+        return f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
+    if kind == "enum":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if isinstance(value, list | dict):
+            return f"expected one of: {', '.join(choices)}, got {_kind(value)}"
+        return f"{_show(value)} is not one of: {', '.join(choices)}"
+    if kind in _SCALAR_TYPES:
+        return f"expected {_SCALAR_TYPES[kind]}, got {_show(value)}"
+    if kind in _CONTAINER_TYPES:
+        return f"expected {_CONTAINER_TYPES[kind]}, got {_kind(value)}"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        bound = ctx[key]
+        # pydantic hands a float field's bound over as a float: show `0`, not `0.0`.
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"{words} {bound} (got {_show(value)})"
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
+    if kind == "too_short":
+        return f"must have at least {ctx['min_length']} items (got {ctx['actual_length']})"
+    return f"{error['msg']} (got {_show(value)})"
+
+
+def _counts_failed_items(error: ErrorDetails) -> bool:
+    # pydantic counts a list's length after dropping the items that failed, so a list of one
+    # bad address is also "too short"; the item's own error is the one worth reading.
+    value, ctx = error["input"], error.get("ctx", {})
+    return (
+        error["type"] == "too_short"
+        and isinstance(value, list)
+        and len(value) >= ctx.get("min_length", 0)
+    )
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """Field names of the model found at `loc`, walking from the top-level model."""
+    current: Any = CollectorConfig
+    for part in loc:
+        if isinstance(part, int):
+            args = get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            current = field.annotation if field else None
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | dict):
+        return _kind(value)
+    return f"'{value}'"
+
+
+def _kind(value: object) -> str:
+    if value is None or isinstance(value, bool):
+        return _show(value)
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    return {str: "a string", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+
+
+def format_path(loc: Loc) -> str:
+    """`('sites', 3, 'links', 0, 'parent')` as `sites[3].links[0].parent`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# -- rules across fields ---------------------------------------------------------------------
+
+
+def cross_check(config: CollectorConfig, written: Callable[[Loc], bool]) -> list[tuple[Loc, str]]:
+    """Problems no single field shows: repeated names, parent references, round timing.
+
+    `written(loc)` tells whether a key path was written in the file, so that a timing problem
+    is blamed on the interval the operator set rather than on one inherited from `icmp`.
+    """
+    return [*_repeated_names(config), *_parent_problems(config), *_timing(config, written)]
+
+
+def _repeated_names(config: CollectorConfig) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    sites = config.sites
+    for i, first in _repeats(site.name for site in sites):
+        message = f"'{sites[i].name}' is already used by sites[{first}]"
+        problems.append((("sites", i, "name"), message))
+    for i, site in enumerate(sites):
+        for j, first in _repeats(link.name for link in site.links):
+            message = f"'{site.links[j].name}' is already used by sites[{i}].links[{first}]"
+            problems.append((("sites", i, "links", j, "name"), message))
+        for j, link in enumerate(site.links):
+            for k, first in _repeats(link.targets):
+                where = f"sites[{i}].links[{j}].targets[{first}]"
+                message = f"'{link.targets[k]}' is already listed at {where}"
+                problems.append((("sites", i, "links", j, "targets", k), message))
+    return problems
+
+
+def _repeats(values: Iterable[object]) -> Iterator[tuple[int, int]]:
+    """(index, index of its first occurrence) for every value that occurred before."""
+    first: dict[object, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            yield index, first[value]
+        first.setdefault(value, index)
+
+
+def _parent_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    names = list(dict.fromkeys(site.name for site in config.sites))
+    parents: dict[str, list[tuple[str, Loc]]] = {name: [] for name in names}
+    for i, site in enumerate(config.sites):
+        for j, link in enumerate(site.links):
+            loc: Loc = ("sites", i, "links", j, "parent")
+            parent = link.parent
+            if parent is None:
+                continue
+            if parent == site.name:
+                message = (
+                    f"'{parent}' is this link's own site (name the site it is reached through)"
+                )
+                problems.append((loc, message))
+            elif parent not in parents:
+                problems.append((loc, f"'{parent}' is not defined (defined: {', '.join(names)})"))
+            else:
+                parents[site.name].append((parent, loc))
+
+    # Depth-first walk up the parents: an edge back into the walk's own path closes a cycle,
+    # and each such edge is met exactly once, so each cycle is reported once.
+    path: list[str] = []
+    done: set[str] = set()
+
+    def walk(name: str) -> None:
+        path.append(name)
+        for parent, loc in parents[name]:
+            if parent in path:
+                cycle = [*path[path.index(parent) :], parent]
+                problems.append((loc, f"parent cycle: {' -> '.join(cycle)}"))
+            elif parent not in done:
+                walk(parent)
+        path.pop()
+        done.add(name)
+
+    for name in names:
+        if name not in done:
+            walk(name)
+    return problems
+
+
+def _timing(config: CollectorConfig, written: Callable[[Loc], bool]) -> list[tuple[Loc, str]]:
+    icmp, show = config.icmp, format_duration
+    round_time = (icmp.echoes - 1) * icmp.echo_interval + icmp.timeout + icmp.jitter
+    problems: list[tuple[Loc, str]] = []
+    if icmp.jitter >= icmp.interval:
+        message = (
+            f"must be shorter than the interval {show(icmp.interval)} (got {show(icmp.jitter)})"
+        )
+        problems.append((("icmp", "jitter"), message))
+    elif round_time >= icmp.interval:
+        problems.append((("icmp", "interval"), _round_too_long(round_time, icmp.interval)))
+    for i, site in enumerate(config.sites):
+        loc: Loc = ("sites", i, "interval")
+        if not written(loc):
+            continue  # the site runs on icmp.interval, checked above
+        if icmp.jitter >= site.interval:
+            message = (
+                f"must be longer than icmp.jitter {show(icmp.jitter)} (got {show(site.interval)})"
+            )
+            problems.append((loc, message))
+        elif round_time >= site.interval:
+            problems.append((loc, _round_too_long(round_time, site.interval)))
+    return problems
+
+
+def _round_too_long(round_time: float, interval: float) -> str:
+    relation = "longer than" if round_time > interval else "as long as"
+    return (
+        f"a round takes up to {format_duration(round_time)} ((echoes-1) × echo_interval"
+        f" + timeout + jitter), {relation} the interval {format_duration(interval)}"
+    )

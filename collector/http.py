@@ -1,0 +1,48 @@
+"""The collector's HTTP server: /metrics for Prometheus, /healthz for supervisors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+HealthCheck = Callable[[], tuple[bool, str]]
+
+
+def build_http_app(registry: CollectorRegistry, health: HealthCheck) -> web.Application:
+    async def metrics(_request: web.Request) -> web.Response:
+        body = generate_latest(registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(_request: web.Request) -> web.Response:
+        healthy, reason = health()
+        return web.Response(text=reason + "\n", status=200 if healthy else 503)
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+class HttpServer:
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self._runner = web.AppRunner(app, access_log=None)
+        self._host = host
+        self._port = port
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
+        await site.start()
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when the config asked for port 0)."""
+        for address in self._runner.addresses:
+            return int(address[1])
+        return self._port
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()

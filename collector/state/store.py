@@ -1,0 +1,147 @@
+"""The state store: every link's and site's state, and the totals behind the metrics.
+
+Sites are kept parents first, so one pass settles the whole graph: a link whose
+parent site cannot be reached is ``unreachable`` (its own rounds say nothing
+then), and a site is as good as its best link.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from collector.config import CollectorConfig, Link, Site
+from collector.icmp import PingResult
+from collector.state.health import LinkHealth, LinkState, RoundSummary
+from collector.state.measures import TargetTotals
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A change of state; ``link`` is None for a site's own state."""
+
+    site: str
+    link: str | None
+    old: LinkState
+    new: LinkState
+    at: float
+
+
+class LinkRecord:
+    def __init__(self, site: Site, link: Link, now: float) -> None:
+        self.site = site
+        self.link = link
+        self.health = LinkHealth(link.state)
+        self.state = LinkState.UNKNOWN
+        self.since = now
+        self.targets: dict[str, TargetTotals] = {str(t): TargetTotals() for t in link.targets}
+
+
+class SiteRecord:
+    def __init__(self, site: Site, now: float) -> None:
+        self.site = site
+        self.state = LinkState.UNKNOWN
+        self.since = now
+        self.last_round_at: float | None = None
+        self.last_round_duration: float | None = None
+        self.rounds = 0
+
+
+def parents_first(sites: tuple[Site, ...]) -> list[Site]:
+    by_name = {s.name: s for s in sites}
+    ordered: list[Site] = []
+    placed: set[str] = set()
+
+    def place(site: Site) -> None:
+        if site.name in placed:
+            return
+        placed.add(site.name)
+        for link in site.links:
+            if link.parent is not None:
+                place(by_name[link.parent])
+        ordered.append(site)
+
+    for site in sites:
+        place(site)
+    return ordered
+
+
+def site_state_of(link_states: list[LinkState]) -> LinkState:
+    if LinkState.UP in link_states:
+        return LinkState.UP
+    if LinkState.DEGRADED in link_states:
+        return LinkState.DEGRADED
+    if link_states and all(s is LinkState.UNREACHABLE for s in link_states):
+        return LinkState.UNREACHABLE
+    if LinkState.DOWN in link_states:
+        return LinkState.DOWN
+    return LinkState.UNKNOWN
+
+
+class StateStore:
+    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        now = clock()
+        self._order = parents_first(config.sites)
+        self.sites: dict[str, SiteRecord] = {s.name: SiteRecord(s, now) for s in self._order}
+        self.links: dict[tuple[str, str], LinkRecord] = {
+            (s.name, link.name): LinkRecord(s, link, now) for s in self._order for link in s.links
+        }
+
+    def _parent_reachable(self, link: Link) -> bool:
+        return link.parent is None or self.sites[link.parent].state.reachable
+
+    def _parent_suspect(self, link: Link) -> bool:
+        """The parent's last round got no reply on any of its links: wait for its verdict."""
+        if link.parent is None:
+            return False
+        parent = self.sites[link.parent].site
+        parent_links = [self.links[(parent.name, pl.name)] for pl in parent.links]
+        judged = [r for r in parent_links if r.state is not LinkState.UNREACHABLE]
+        return bool(judged) and all(r.health.failed_streak > 0 for r in judged)
+
+    def record_round(self, site_name: str, results: Mapping[str, PingResult],
+                     duration: float) -> list[Transition]:
+        """Fold one round of a site (results by target address) into the state."""
+        now = self._clock()
+        site = self.sites[site_name]
+        site.last_round_at = now
+        site.last_round_duration = duration
+        site.rounds += 1
+        for link in site.site.links:
+            record = self.links[(site_name, link.name)]
+            link_results = [results[t] for t in record.targets if t in results]
+            for result in link_results:
+                record.targets[result.target].add(result)
+            if not self._parent_reachable(link):
+                record.health.forget()
+                continue
+            record.health.observe(RoundSummary.of(link_results),
+                                  may_go_down=not self._parent_suspect(link))
+        return self._settle(now)
+
+    def _settle(self, now: float) -> list[Transition]:
+        transitions: list[Transition] = []
+        for site in self._order:
+            states = []
+            for link in site.links:
+                record = self.links[(site.name, link.name)]
+                new = record.health.state if self._parent_reachable(link) else LinkState.UNREACHABLE
+                if new is not record.state:
+                    transitions.append(Transition(site.name, link.name, record.state, new, now))
+                    record.state, record.since = new, now
+                states.append(new)
+            site_record = self.sites[site.name]
+            new_site_state = site_state_of(states)
+            if new_site_state is not site_record.state:
+                transitions.append(
+                    Transition(site.name, None, site_record.state, new_site_state, now))
+                site_record.state, site_record.since = new_site_state, now
+        for t in transitions:
+            what = f"link {t.site}/{t.link}" if t.link else f"site {t.site}"
+            log.info("%s is %s (was %s)", what, t.new.value, t.old.value)
+        return transitions

@@ -1,0 +1,100 @@
+"""The collector as a user runs it: a real process with a YAML config, scraped over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+
+from tests.support.metrics import samples, scrape, value
+from tests.support.waiting import wait_until
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CollectorProcess:
+    """``collector run`` on a config built from ``sections``; its log is kept in memory."""
+
+    def __init__(self, sections: dict, workdir: Path | None = None) -> None:
+        sections = dict(sections)
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pantau-test-"))
+        self.port = free_port()
+        collector = {"listen": f"127.0.0.1:{self.port}",
+                     "data_dir": str(self.workdir / "data"), "log_level": "info",
+                     **sections.pop("collector", {})}
+        config = {"collector": collector, **sections}
+        self.config_path = self.workdir / "collector.yml"
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._log: list[str] = []
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> CollectorProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "collector", "run", "-c", str(self.config_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        threading.Thread(target=self._read_log, daemon=True).start()
+        wait_until(self._serving, timeout=15, what="the collector to serve /healthz")
+        return self
+
+    def _read_log(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            self._log.append(line.rstrip("\n"))
+
+    def _serving(self) -> bool:
+        if self._process is not None and self._process.poll() is not None:
+            raise AssertionError("collector exited:\n" + self.log)
+        try:
+            scrape(self.base + "/healthz", timeout=1)
+        except OSError:
+            return False
+        return True
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self._log)
+
+    def metrics(self) -> str:
+        return scrape(self.base + "/metrics")
+
+    def value(self, name: str, **labels: str) -> float | None:
+        return value(self.metrics(), name, **labels)
+
+    def link_state(self, site: str, link: str) -> str | None:
+        for sample in samples(self.metrics()):
+            if (sample.name == "pantau_link_state" and sample.value == 1
+                    and sample.labels["site"] == site and sample.labels["link"] == link):
+                return sample.labels["state"]
+        return None
+
+    def wait_link_state(self, site: str, link: str, state: str, timeout: float = 20) -> None:
+        wait_until(lambda: self.link_state(site, link) == state, timeout=timeout, interval=0.1,
+                   what=f"{site}/{link} to be {state} (is {self.link_state(site, link)})")
+
+    def stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
