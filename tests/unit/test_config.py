@@ -19,14 +19,12 @@ from collector.config import (
     parse_duration,
 )
 from collector.errors import ConfigError, PantauError
+from tests.support.config_fixtures import FIXTURES, INVALID, ROOT, expected_errors
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "config"
 EXAMPLE = ROOT / "config" / "collector.example.yml"
 DEMO = ROOT / "config" / "demo.yml"
-INVALID = sorted(FIXTURES.glob("invalid-*.yml"))
 
 ONE_SITE = """
 sites:
@@ -34,15 +32,6 @@ sites:
     links:
       - {name: core, kind: fiber, targets: [192.0.2.1]}
 """
-
-
-def expected_errors(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [
-        line.removeprefix("# expect: ").replace("{file}", str(path))
-        for line in lines
-        if line.startswith("# expect: ")
-    ]
 
 
 def errors_of(text: str) -> list[str]:
