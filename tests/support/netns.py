@@ -26,7 +26,7 @@ def _ip(*args: str) -> None:
 def isolated_netns(ping_group_range: str | None = None) -> Iterator[str]:
     """A namespace with only ``lo`` up; deleted on exit, also when the test fails."""
     require_root()
-    name = f"ptb-{os.getpid()}-iso{next(_counter)}"
+    name = f"ptiso-{os.getpid()}-{next(_counter)}"
     _ip("netns", "add", name)
     try:
         _ip("-n", name, "link", "set", "lo", "up")

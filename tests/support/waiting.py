@@ -1,4 +1,4 @@
-"""Waiting on a condition with a deadline, never a bare sleep."""
+"""Waiting on a condition with a deadline, instead of sleeping and hoping."""
 
 from __future__ import annotations
 
@@ -10,25 +10,54 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05,
-               what: str = "condition") -> T:
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float,
+    interval: float = 0.05,
+    *,
+    what: str = "condition",
+) -> T:
+    """Call ``predicate`` until it returns something truthy, and return that.
+
+    Raises ``TimeoutError`` naming ``what`` when ``timeout`` seconds pass first. The predicate
+    runs at least once, and at most ``timeout / interval + 2`` times.
+    """
+    if interval <= 0:
+        raise ValueError(f"interval must be positive, got {interval}")
     deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    attempts = int(timeout / interval) + 2
+    result = predicate()
+    for _ in range(attempts):
+        if result:
+            return result
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        time.sleep(min(interval, remaining))
+        result = predicate()
+    if result:
+        return result
+    raise TimeoutError(f"{what} not met within {timeout} s (last value: {result!r})")
 
 
-async def async_wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05,
-                           what: str = "condition") -> T:
+async def async_wait_until(
+    predicate: Callable[[], T],
+    timeout: float,
+    interval: float = 0.05,
+    *,
+    what: str = "condition",
+) -> T:
+    """``wait_until`` for code running on an event loop: it yields to the loop between calls."""
     deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(interval)
+    result = predicate()
+    for _ in range(int(timeout / interval) + 2):
+        if result:
+            return result
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        await asyncio.sleep(min(interval, remaining))
+        result = predicate()
+    if result:
+        return result
+    raise TimeoutError(f"{what} not met within {timeout} s (last value: {result!r})")
