@@ -12,7 +12,7 @@ from collections.abc import Callable
 from prometheus_client.registry import CollectorRegistry
 
 from collector.config import CollectorConfig, Site
-from collector.exposition import StoreCollector
+from collector.exposition import LinkCollector
 from collector.http import HttpServer, build_http_app
 from collector.icmp import Pinger, PingResult
 from collector.scheduler import RoundScheduler
@@ -33,7 +33,7 @@ class CollectorApp:
         )
         self.store = StateStore(config, clock=clock)
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(StoreCollector(self.store))
+        self.registry.register(LinkCollector(self.store))
         self.http = HttpServer(
             build_http_app(self.registry, self.health),
             config.collector.listen_host,

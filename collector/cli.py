@@ -57,10 +57,11 @@ def _check_config(config: CollectorConfig, path: str) -> int:
 def _run(config: CollectorConfig) -> int:
     from collector.app import serve
 
-    logging.basicConfig(
-        level=config.collector.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = config.collector.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler reports every job run at INFO; that is debugging detail for us.
+    if level != "DEBUG":
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         asyncio.run(serve(config))
     except PantauError as err:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,7 +11,9 @@ from prometheus_client.registry import CollectorRegistry
 HealthCheck = Callable[[], tuple[bool, str]]
 
 
-def build_http_app(registry: CollectorRegistry, health: HealthCheck) -> web.Application:
+def build_http_app(registry: CollectorRegistry, health: HealthCheck,
+                   routes: Iterable[web.AbstractRouteDef] = ()) -> web.Application:
+    """/metrics and /healthz, plus the ``routes`` other parts of the collector serve."""
     async def metrics(_request: web.Request) -> web.Response:
         body = generate_latest(registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -23,6 +25,7 @@ def build_http_app(registry: CollectorRegistry, health: HealthCheck) -> web.Appl
     app = web.Application()
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
+    app.add_routes(list(routes))
     return app
 
 

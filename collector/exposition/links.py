@@ -1,8 +1,4 @@
-"""Turns the state store into Prometheus metric families at each scrape.
-
-The only module that knows metric names. Families are built fresh on every
-``collect()``, so a link removed from the config disappears from /metrics.
-"""
+"""Sites, links and ping targets as metric families, built fresh at each scrape."""
 
 from __future__ import annotations
 
@@ -26,7 +22,9 @@ TARGET_LABELS = [*LINK_LABELS, "target"]
 LAST_ROUND = " (from the last round; see pantau_icmp_round_last_timestamp_seconds)"
 
 
-class StoreCollector(Collector):
+class LinkCollector(Collector):
+    """Sites, links and ping targets."""
+
     def __init__(self, store: StateStore) -> None:
         self._store = store
 
