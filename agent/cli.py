@@ -1,24 +1,231 @@
-"""Command line of the Pantau agent."""
+"""Command line of the Pantau agent: run, check, status, install, uninstall.
+
+Only ``run`` stays in memory for long, so each command imports what it needs when it runs.
+Exit status: 0 fine; 1 failed (for ``check``: the collector refused); 2 bad configuration or
+usage; 3 collector unreachable; 4 TLS error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 
 from agent import __version__
+from agent.config import DEFAULT_PATH, AgentConfig, AgentConfigError, load_config
+
+EXIT_FAILED = 1
+EXIT_BAD_CONFIG = 2
+EXIT_UNREACHABLE = 3
+EXIT_TLS = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agent", description="Pantau agent: reads this server's health and pushes it to "
+        "the Pantau collector.")
+    parser.add_argument("--version", action="version", version=f"pantau agent {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    default = os.environ.get("PANTAU_AGENT_CONFIG", DEFAULT_PATH)
+    for name, text in (("run", "read the host and push reports until stopped"),
+                       ("check", "one reading, printed, and a test push to the collector"),
+                       ("status", "is the service running, how did the last push go")):
+        command = commands.add_parser(name, help=text, description=text)
+        command.add_argument("-c", "--config", default=default,
+                             help=f"configuration file (default: $PANTAU_AGENT_CONFIG or "
+                                  f"{DEFAULT_PATH})")
+    install = commands.add_parser("install", help="write the config and systemd unit, start it",
+                                  description="Write the config (mode 0600) and a hardened "
+                                  "systemd unit, then enable and start the service.")
+    install.add_argument("--collector", required=True, help="collector URL, https://host:9147")
+    install.add_argument("--token", required=True, help="this agent's token")
+    install.add_argument("--name", required=True, help="this agent's name in the collector")
+    install.add_argument("--site", help="the site the collector places this agent in")
+    install.add_argument("--interval", default="15s", help="time between reports (15s)")
+    install.add_argument("--ca-file", help="CA certificate that signed the collector's")
+    for command in (install, commands.add_parser(
+            "uninstall", help="stop the service, remove its unit and config",
+            description="Stop and disable the service, remove its unit and config. The spool "
+            "in /var/lib/pantau-agent stays.")):
+        command.add_argument("--root", default="/",
+                             help="install into this directory instead (no systemctl)")
+        command.add_argument("--dry-run", action="store_true",
+                             help="print every file and command, change nothing")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="agent",
-        description="Pantau agent: reads this server's health and pushes it to the collector. "
-        "This release has no agent commands yet; the collector probes links on its own.",
-    )
-    parser.add_argument("--version", action="version", version=f"pantau agent {__version__}")
-    parser.parse_args(argv)
-    parser.print_help()
-    return 2
+    args = _parser().parse_args(argv)
+    if args.command in ("install", "uninstall"):
+        return _install(args)
+    if args.command == "status":
+        return _status(args.config)
+    try:
+        config = load_config(args.config)
+    except AgentConfigError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    return _run(config) if args.command == "run" else _check(config)
+
+
+def _pusher(config: AgentConfig):
+    from agent.push import Pusher
+
+    return Pusher(config.collector, config.name, config.site, config.token,
+                  ca_file=config.ca_file, timeout=config.timeout)
+
+
+def _run(config: AgentConfig) -> int:
+    from agent.log import Log
+    from agent.readings import HostReader
+    from agent.runner import Runner, StopSignals
+    from agent.spool import Spool
+    from agent.state import SPOOL_DIR, AgentState
+
+    log = Log(config.log_level)
+    stop = StopSignals()
+    reader = HostReader(log=log)
+    spool = Spool(os.path.join(config.state_dir, SPOOL_DIR), config.spool_max_reports,
+                  config.spool_max_bytes)
+    state = AgentState(config.state_dir)
+    try:
+        spool.open()
+        state.load(reader.read().boot_time, spool.last_seq)
+        state.save()
+    except OSError as err:
+        print(f"agent: cannot use the state directory {config.state_dir}: {err.strerror}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    Runner(config, reader, _pusher(config), spool, state, log, stop=stop).run()
+    return 0
+
+
+def _check(config: AgentConfig) -> int:
+    from agent.exposition import render
+    from agent.push import Outcome
+    from agent.readings import HostReader
+    from agent.report import encode
+
+    reading = HostReader().read()
+    sys.stdout.write(render(reading.samples))
+    pusher = _pusher(config)
+    result = pusher.check(encode(reading, 0, 0))
+    pusher.close()
+    verdicts = {
+        Outcome.CHECKED: ("OK", 0),
+        Outcome.UNREACHABLE: ("UNREACHABLE", EXIT_UNREACHABLE),
+        Outcome.SERVER_ERROR: ("COLLECTOR ERROR", EXIT_UNREACHABLE),
+        Outcome.TLS_ERROR: ("TLS ERROR", EXIT_TLS),
+    }
+    names = {"bad_token": "WRONG TOKEN", "unknown_agent": "UNKNOWN AGENT",
+             "wrong_site": "WRONG SITE"}
+    refused = names.get(result.reason, f"{result.outcome.value.upper()} ({result.reason})")
+    verdict, status = verdicts.get(result.outcome, (refused, EXIT_FAILED))
+    detail = "" if result.outcome is Outcome.CHECKED else f": {result.detail}"
+    print(f"{len(reading.samples)} samples; push to {config.collector} as {config.name}: "
+          f"{verdict}{detail}", file=sys.stderr)
+    return status
+
+
+def _status(config_path: str) -> int:
+    import subprocess
+
+    from agent.config import DEFAULT_STATE_DIR
+    from agent.install import UNIT_NAME, systemd_running
+    from agent.spool import Spool
+    from agent.state import SPOOL_DIR, read_state
+
+    ok = True
+    if systemd_running("/"):
+        done = subprocess.run(["systemctl", "is-active", UNIT_NAME], capture_output=True,
+                              text=True, timeout=60)
+        service = done.stdout.strip() or "unknown"
+        ok = done.returncode == 0
+    else:
+        service = "systemd is not running here; not checked"
+    try:
+        config: AgentConfig | None = load_config(config_path)
+    except AgentConfigError as err:
+        config = None
+        print(f"config:    {err}")
+    state_dir = config.state_dir if config else DEFAULT_STATE_DIR
+    print(f"service:   {UNIT_NAME}: {service}")
+    if config is not None:
+        print(f"config:    {config_path}: agent {config.name} -> {config.collector} every "
+              f"{config.interval:g} s")
+    state = read_state(os.path.join(state_dir, "state.json"))
+    last = state.get("last_push") or {}
+    if last:
+        age = time.time() - float(last.get("at", 0))
+        print(f"last push: {last.get('outcome')} ({last.get('detail')}), {age:.0f} s ago")
+        delivered = state.get("last_delivery_at")
+        interval = config.interval if config else 60.0
+        ok = ok and delivered is not None and time.time() - float(delivered) <= 3 * interval
+    else:
+        print(f"last push: none recorded in {state_dir}")
+        ok = False
+    spool = Spool(os.path.join(state_dir, SPOOL_DIR), 1, 1)
+    if os.path.isdir(spool.directory):
+        spool.scan()
+    print(f"spool:     {len(spool)} reports waiting ({spool.bytes} bytes); "
+          f"{state.get('dropped', 0)} dropped, {state.get('rejected', 0)} rejected in all")
+    return 0 if ok else EXIT_FAILED
+
+
+def _install(args: argparse.Namespace) -> int:
+    import re
+    import subprocess
+
+    from agent import install
+    from agent.config import parse_config_text
+
+    if os.geteuid() != 0 and args.root == "/" and not args.dry_run:
+        print("agent: installing needs root (or --root DIR, or --dry-run)", file=sys.stderr)
+        return EXIT_FAILED
+    if args.command == "uninstall":
+        plan = install.plan_uninstall(args.root)
+    else:
+        executable = install.agent_executable()
+        if executable is None:
+            print("agent: cannot find the installed agent command for the unit's ExecStart",
+                  file=sys.stderr)
+            return EXIT_FAILED
+        text = "\n".join(f"{key} = {value}" for key, value in (
+            ("collector", args.collector), ("name", args.name), ("site", args.site),
+            ("token", args.token), ("interval", args.interval), ("ca_file", args.ca_file))
+            if value is not None)
+        try:
+            config = parse_config_text(text, "agent install", environ={})
+        except AgentConfigError as err:
+            for line in err.errors:
+                # Each option became one line of the config: name the option, not the line.
+                print(re.sub(r"^agent install:\d+: (\w+): ",
+                             lambda m: f"agent install: --{m[1].replace('_', '-')}: ", line),
+                      file=sys.stderr)
+            return EXIT_BAD_CONFIG
+        if config.ca_file and not os.path.isfile(os.path.join(args.root,
+                                                              config.ca_file.lstrip("/"))):
+            print(f"agent: warning: the CA file {config.ca_file} does not exist",
+                  file=sys.stderr)
+        plan = install.plan_install(config, executable, args.root)
+    if args.dry_run:
+        sys.stdout.write(install.describe(plan))
+        return 0
+    if not plan.changes:
+        print("nothing to change: already installed as requested" if args.command == "install"
+              else "nothing to remove")
+        return 0
+    steps: list[str] = []
+    try:
+        install.apply(plan, steps)
+    except (OSError, subprocess.SubprocessError) as err:
+        print("\n".join(steps), file=sys.stderr)
+        print(f"agent: {args.command} failed: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(steps))
+    return 0
 
 
 if __name__ == "__main__":

@@ -11,12 +11,16 @@ from collections.abc import Callable
 
 from prometheus_client.registry import CollectorRegistry
 
-from collector.config import CollectorConfig, Site
-from collector.exposition import LinkCollector
+from collector.config import CollectorConfig, Device, Site
+from collector.exposition import AgentCollector, LinkCollector, SnmpCollector
 from collector.http import HttpServer, build_http_app
 from collector.icmp import Pinger, PingResult
+from collector.ingest import AgentIngest
 from collector.scheduler import RoundScheduler
+from collector.snmp.poller import SnmpPoller
+from collector.snmp.state import SnmpState
 from collector.state import StateStore
+from collector.tls import server_context
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +38,27 @@ class CollectorApp:
         self.store = StateStore(config, clock=clock)
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(LinkCollector(self.store))
+        self.snmp_state = SnmpState(config, clock=clock)
+        self.registry.register(SnmpCollector(self.snmp_state))
+        has_devices = any(site.devices for site in config.sites)
+        self.poller = SnmpPoller(config, clock=clock) if has_devices else None
+        # Which links take their interface's status from which device.
+        self._carried: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for site in config.sites:
+            for link in site.links:
+                if link.interface is not None:
+                    owner = (link.interface.site or site.name, link.interface.device)
+                    self._carried.setdefault(owner, []).append(
+                        (site.name, link.name, link.interface.name))
+        self.ingest = AgentIngest(config, clock=clock)
+        self.registry.register(AgentCollector(self.ingest.registry))
         self.http = HttpServer(
-            build_http_app(self.registry, self.health),
+            build_http_app(self.registry, self.health, routes=self.ingest.routes()),
             config.collector.listen_host,
             config.collector.listen_port,
+            ssl_context=server_context(config.collector),
         )
-        self.scheduler = RoundScheduler(config, self.run_round)
+        self.scheduler = RoundScheduler(config, self.run_round, self.poll_device)
         self._started_at = clock()
 
     async def start(self) -> None:
@@ -48,6 +67,7 @@ class CollectorApp:
         # Open the sockets before anything else: a missing privilege must stop
         # start-up with advice, not surface later as silent loss.
         self.pinger.open(sorted(families))
+        await self.ingest.start()
         await self.http.start()
         self.scheduler.start()
         log.info("collector listening on %s:%d, ICMP socket: %s",
@@ -56,7 +76,10 @@ class CollectorApp:
     async def stop(self) -> None:
         self.scheduler.shutdown()
         await self.http.stop()
+        await self.ingest.stop()
         self.pinger.close()
+        if self.poller is not None:
+            self.poller.close()
 
     async def run_round(self, site: Site) -> None:
         icmp = self.config.icmp
@@ -73,6 +96,19 @@ class CollectorApp:
         self.store.record_round(site.name, by_target, duration)
         log.debug("round of %s: %d targets, %d of %d replies, %.3f s", site.name, len(results),
                   sum(r.received for r in results), sum(r.sent for r in results), duration)
+
+    async def poll_device(self, site: Site, device: Device) -> None:
+        assert self.poller is not None
+        try:
+            poll = await self.poller.poll(site.name, device.name)
+        except Exception:
+            # A poll must never take the scheduler down with it.
+            log.exception("SNMP poll of %s/%s failed", site.name, device.name)
+            return
+        self.snmp_state.record(poll)
+        for link_site, link, interface in self._carried.get((site.name, device.name), []):
+            up = self.snmp_state.interface_up(site.name, device.name, interface)
+            self.store.record_interface(link_site, link, up)
 
     def health(self) -> tuple[bool, str]:
         """Healthy while every site has had a round within three of its intervals."""

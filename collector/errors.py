@@ -24,3 +24,7 @@ class ConfigError(PantauError):
 
 class IcmpUnavailableError(PantauError):
     """The host refuses the ICMP sockets the collector needs; the message says what to change."""
+
+
+class TlsSetupError(PantauError):
+    """The configured TLS certificate or key cannot be used; the message names the file."""

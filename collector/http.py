@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterable
 
 from aiohttp import web
@@ -30,14 +31,17 @@ def build_http_app(registry: CollectorRegistry, health: HealthCheck,
 
 
 class HttpServer:
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
+    def __init__(self, app: web.Application, host: str, port: int,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self._runner = web.AppRunner(app, access_log=None)
         self._host = host
         self._port = port
+        self._ssl_context = ssl_context
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
+        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True,
+                           ssl_context=self._ssl_context)
         await site.start()
 
     @property

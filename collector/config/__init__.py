@@ -5,8 +5,10 @@ from collector.config.loader import load_config, parse_config_text
 from collector.config.model import (
     CollectorConfig,
     CollectorSettings,
+    Device,
     IcmpSettings,
     Link,
+    LinkInterface,
     LinkKind,
     LogLevel,
     Site,
@@ -17,8 +19,10 @@ from collector.config.model import (
 __all__ = [
     "CollectorConfig",
     "CollectorSettings",
+    "Device",
     "IcmpSettings",
     "Link",
+    "LinkInterface",
     "LinkKind",
     "LogLevel",
     "Site",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from collector.config.agent_checks import agent_problems
 from collector.config.durations import format_duration
 from collector.config.model import CollectorConfig
+from collector.config.snmp_checks import snmp_problems
 
 Loc = tuple[str | int, ...]
 
@@ -20,7 +22,8 @@ def cross_check(config: CollectorConfig, written: Callable[[Loc], bool]) -> list
     `written(loc)` tells whether a key path was written in the file, so that a timing problem
     is blamed on the interval the operator set rather than on one inherited from `icmp`.
     """
-    return [*_repeated_names(config), *_parent_problems(config), *_timing(config, written)]
+    return [*_repeated_names(config), *_parent_problems(config), *_timing(config, written),
+            *snmp_problems(config), *agent_problems(config)]
 
 
 def _repeated_names(config: CollectorConfig) -> list[tuple[Loc, str]]:

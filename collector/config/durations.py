@@ -1,4 +1,4 @@
-"""Durations as written in the config: a number of seconds, or text such as 500ms, 30s, 1m30s.
+"""Durations as written in the config: a number of seconds, or text such as 500ms, 1m30s, 30d.
 
 Every duration is held as float seconds once loaded. The validators here raise errors whose
 wording is final, so the loader can show them unchanged.
@@ -16,9 +16,9 @@ from pydantic_core import PydanticCustomError
 RULE_ERROR = "pantau_rule"
 """Error type of validation errors whose message is already written for people."""
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_TEXT = re.compile(r"-?(?:\d+(?:\.\d+)?(?:ms|s|m|h))+")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_TEXT = re.compile(r"-?(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
 def rule_error(message: str) -> PydanticCustomError:

@@ -9,8 +9,10 @@ YAML, pydantic or the cross-reference checks, becomes one line:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,6 +23,9 @@ from collector.config.checks import Loc, cross_check
 from collector.config.durations import RULE_ERROR
 from collector.config.model import CollectorConfig
 from collector.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+Checks = Callable[[M, Callable[[Loc], bool]], list[tuple[Loc, str]]]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -39,22 +44,29 @@ def load_config(path: str | Path) -> CollectorConfig:
 
 def parse_config_text(text: str, source_name: str) -> CollectorConfig:
     """Validate config text; `source_name` stands for the file in every message."""
+    return parse_yaml_model(text, source_name, CollectorConfig, cross_check)
+
+
+def parse_yaml_model(text: str, source_name: str, model: type[M],
+                     checks: Checks[M] | None = None) -> M:
+    """Validate YAML `text` as `model`, then `checks` across fields; every problem is one
+    located line of the ConfigError raised."""
     root = _compose(text, source_name)
     tree = _Tree(root)
     problems = list(tree.problems)
-    config: CollectorConfig | None = None
+    validated: M | None = None
     try:
-        config = CollectorConfig.model_validate(tree.data)
+        validated = model.model_validate(tree.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             if _counts_failed_items(error):
                 continue
             problems.append(
-                (tree.line(error["loc"]), format_path(error["loc"]), describe_error(error))
+                (tree.line(error["loc"]), format_path(error["loc"]), describe_error(error, model))
             )
     # Cross-references are only meaningful between values that are themselves valid.
-    if config is not None:
-        for loc, message in cross_check(config, written=lambda loc: loc in tree.lines):
+    if validated is not None and checks is not None:
+        for loc, message in checks(validated, lambda loc: loc in tree.lines):
             problems.append((tree.line(loc), format_path(loc), message))
     if problems:
         # A stable sort on the line alone keeps problems of one line in the order found.
@@ -65,8 +77,8 @@ def parse_config_text(text: str, source_name: str) -> CollectorConfig:
                 for line, path, msg in problems
             ]
         )
-    assert config is not None  # no problems means pydantic accepted the data
-    return config
+    assert validated is not None  # no problems means pydantic accepted the data
+    return validated
 
 
 def _compose(text: str, source: str) -> MappingNode:
@@ -169,7 +181,7 @@ _BOUNDS = {
 }
 
 
-def describe_error(error: ErrorDetails) -> str:
+def describe_error(error: ErrorDetails, root: type[BaseModel] = CollectorConfig) -> str:
     """The message for one pydantic error, in the words of the config file."""
     kind, value, ctx = error["type"], error["input"], error.get("ctx", {})
     if kind == RULE_ERROR:
@@ -177,7 +189,7 @@ def describe_error(error: ErrorDetails) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        allowed = _fields_at(error["loc"][:-1])
+        allowed = _fields_at(root, error["loc"][:-1])
         return f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
     if kind == "enum":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -212,21 +224,38 @@ def _counts_failed_items(error: ErrorDetails) -> bool:
     )
 
 
-def _fields_at(loc: Loc) -> list[str]:
+def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
     """Field names of the model found at `loc`, walking from the top-level model."""
-    current: Any = CollectorConfig
+    current: Any = root
     for part in loc:
-        if isinstance(part, int):
-            args = get_args(current)
-            current = args[0] if args else None
+        current = _model_or_container(current)
+        origin = get_origin(current)
+        if origin is dict:
+            current = get_args(current)[1]
+        elif isinstance(part, int) and origin in (tuple, list):
+            current = get_args(current)[0]
         elif isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(part)
+            field = current.model_fields.get(str(part))
             current = field.annotation if field else None
         else:
             return []
+    current = _model_or_container(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
+
+
+def _model_or_container(annotation: Any) -> Any:
+    """`Annotated[X, ...]` and `X | None` as X, so the walk sees the model or container."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            kept = [arg for arg in get_args(annotation) if arg is not type(None)]
+            annotation = kept[0] if kept else None
+        else:
+            return annotation
 
 
 def _show(value: object) -> str:

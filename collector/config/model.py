@@ -25,12 +25,14 @@ from pydantic import (
     model_validator,
 )
 
+from collector.config.agents import AgentsSettings
 from collector.config.durations import (
     NonNegativeDuration,
     PositiveDuration,
     duration,
     rule_error,
 )
+from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -112,6 +114,8 @@ class CollectorSettings(_Model):
     listen: Annotated[str, Strict()] = "127.0.0.1:9147"
     data_dir: Path = Path("/var/lib/pantau")
     log_level: LogLevel = LogLevel.INFO
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
 
     @field_validator("listen")
     @classmethod
@@ -156,6 +160,30 @@ class StateSettings(_Model):
     window: Count = 10
 
 
+class Device(_Model):
+    """An SNMP agent at a site: its router, its radio, the relay on the tower."""
+
+    name: Name
+    address: Target
+    port: Annotated[int, Strict(), Field(ge=1, le=65535)] = 161
+    auth: Name
+    profiles: tuple[Name, ...] = Field(default=("system", "if_mib"), min_length=1)
+    interfaces: InterfaceFilter = InterfaceFilter()
+    interval: PositiveDuration
+    """After loading: the device's own interval, or `snmp.interval` when it sets none."""
+
+
+class LinkInterface(_Model):
+    """The device interface that carries a link: its oper status takes the link down at once,
+    before ping hysteresis would."""
+
+    device: Name
+    site: Name | None = None
+    """The site the device belongs to; the link's own site when left out."""
+    name: Annotated[str, Strict(), Field(min_length=1)]
+    """ifName or ifAlias of the interface."""
+
+
 class Link(_Model):
     name: Name
     kind: LinkKind
@@ -163,6 +191,7 @@ class Link(_Model):
     targets: tuple[Target, ...] = Field(min_length=1)
     state: StateSettings = StateSettings()
     """After loading: the file's `state` section overlaid with this link's own keys."""
+    interface: LinkInterface | None = None
 
 
 class Site(_Model):
@@ -171,6 +200,7 @@ class Site(_Model):
     interval: PositiveDuration
     """After loading: the site's own interval, or `icmp.interval` when it sets none."""
     links: tuple[Link, ...] = Field(min_length=1)
+    devices: tuple[Device, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -186,6 +216,9 @@ class CollectorConfig(_Model):
     collector: CollectorSettings = CollectorSettings()
     icmp: IcmpSettings = IcmpSettings()
     state: StateSettings = StateSettings()
+    snmp: SnmpSettings = SnmpSettings()
+    auths: dict[Name, SnmpAuth] = {}
+    agents: AgentsSettings = AgentsSettings()
     sites: tuple[Site, ...] = Field(min_length=1)
 
     @model_validator(mode="before")
@@ -200,8 +233,10 @@ class CollectorConfig(_Model):
         # so the same mistake is not repeated once per site.
         interval = _valid_or_default(IcmpSettings, data.get("icmp", {})).interval
         state = _valid_or_default(StateSettings, data.get("state", {})).model_dump()
+        snmp_interval = _valid_or_default(SnmpSettings, data.get("snmp", {})).interval
         if isinstance(data.get("sites"), list):
-            data["sites"] = [_inherit_site(site, interval, state) for site in data["sites"]]
+            data["sites"] = [_inherit_site(site, interval, state, snmp_interval)
+                             for site in data["sites"]]
         return data
 
     def site(self, name: str) -> Site:
@@ -212,7 +247,7 @@ class CollectorConfig(_Model):
         raise KeyError(name)
 
 
-_SECTIONS = ("collector", "icmp", "state")
+_SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents")
 _M = TypeVar("_M", bound=_Model)
 
 
@@ -223,12 +258,16 @@ def _valid_or_default(model: type[_M], raw: object) -> _M:
         return model()
 
 
-def _inherit_site(site: object, interval: float, state: dict[str, Any]) -> object:
+def _inherit_site(site: object, interval: float, state: dict[str, Any],
+                  snmp_interval: float) -> object:
     if not isinstance(site, dict):
         return site
     site = {"interval": interval, **site}
     if isinstance(site.get("links"), list):
         site["links"] = [_inherit_link(link, state) for link in site["links"]]
+    if isinstance(site.get("devices"), list):
+        site["devices"] = [{"interval": snmp_interval, **device} if isinstance(device, dict)
+                           else device for device in site["devices"]]
     return site
 
 

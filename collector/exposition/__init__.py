@@ -4,6 +4,8 @@ The only package that knows metric names; one module per part of the state. Fami
 built fresh on every ``collect()``, so what leaves the config leaves /metrics too.
 """
 
+from collector.exposition.agents import AgentCollector
 from collector.exposition.links import LinkCollector
+from collector.exposition.snmp import SnmpCollector
 
-__all__ = ["LinkCollector"]
+__all__ = ["AgentCollector", "LinkCollector", "SnmpCollector"]

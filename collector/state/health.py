@@ -80,6 +80,14 @@ class LinkHealth:
         self._good_streak = 0
         self._window.clear()
 
+    def force_down(self) -> None:
+        """The device carrying the link reports its interface down: no need to wait for
+        failed rounds. Coming back still takes ``up_after`` good rounds."""
+        if self.state is not LinkState.DOWN:
+            self._window.clear()
+        self.state = LinkState.DOWN
+        self._good_streak = 0
+
     def observe(self, summary: RoundSummary, may_go_down: bool = True) -> LinkState:
         """Take one round into account and return the new own state.
 

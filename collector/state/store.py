@@ -39,6 +39,7 @@ class LinkRecord:
         self.state = LinkState.UNKNOWN
         self.since = now
         self.targets: dict[str, TargetTotals] = {str(t): TargetTotals() for t in link.targets}
+        self.interface_down = False
 
 
 class SiteRecord:
@@ -120,9 +121,24 @@ class StateStore:
             if not self._parent_reachable(link):
                 record.health.forget()
                 continue
+            if record.interface_down:
+                # Down by its interface's word; good rounds count only once it is up again.
+                continue
             record.health.observe(RoundSummary.of(link_results),
                                   may_go_down=not self._parent_suspect(link))
         return self._settle(now)
+
+    def record_interface(self, site_name: str, link_name: str,
+                         up: bool | None) -> list[Transition]:
+        """The oper status of the interface carrying the link, from its device's last poll
+        (None: the device did not answer, so the pings alone decide)."""
+        record = self.links[(site_name, link_name)]
+        down = up is False
+        if down and not record.interface_down:
+            record.health.force_down()
+            log.info("link %s/%s: its interface reports down", site_name, link_name)
+        record.interface_down = down
+        return self._settle(self._clock())
 
     def _settle(self, now: float) -> list[Transition]:
         transitions: list[Transition] = []
@@ -130,7 +146,12 @@ class StateStore:
             states = []
             for link in site.links:
                 record = self.links[(site.name, link.name)]
-                new = record.health.state if self._parent_reachable(link) else LinkState.UNREACHABLE
+                if not self._parent_reachable(link):
+                    new = LinkState.UNREACHABLE
+                elif record.interface_down:
+                    new = LinkState.DOWN
+                else:
+                    new = record.health.state
                 if new is not record.state:
                     transitions.append(Transition(site.name, link.name, record.state, new, now))
                     record.state, record.since = new, now

@@ -2,40 +2,67 @@
 
 import asyncio
 import re
+import time
 import urllib.error
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from agent.push import Outcome, Pusher
+from agent.readings import HostReader
+from agent.report import encode
 from collector.app import CollectorApp
 from collector.config import parse_config_text
 from collector.errors import IcmpUnavailableError
 from tests.support.collector_process import free_port
+from tests.support.fake_psutil import fake_reader_kwargs
 from tests.support.metrics import scrape, value
+from tests.support.snmpd import SnmpAgent, free_udp_port
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.integration
 
 CATALOGUE = Path(__file__).parents[2] / "docs" / "metrics.md"
+HOSTS_HEADING = "## Host metrics from agents"
 
 CONFIG = """
 collector: {listen: "127.0.0.1:%(port)d", data_dir: "%(tmp)s"}
 icmp: {interval: 1s, jitter: 0s, echoes: 3, echo_interval: 50ms, timeout: 500ms}
+snmp: {interval: 1s, timeout: 300ms, retries: 0}
+auths:
+  lab: {version: 2c, community: public}
 sites:
   - name: core
     links: [{name: lan, kind: fiber, targets: [127.0.0.1]}]
+    devices: [{name: router, address: 127.0.0.1, port: %(snmp_port)d, auth: lab}]
   - name: opd
     links:
       - {name: fo, kind: fiber, parent: core, targets: [127.0.0.2, "::1"]}
       - {name: radio, kind: wireless, parent: core, targets: [127.0.0.3]}
+agents:
+  clients: [{name: web, site: opd, token: web-token}]
 """
 
 
-def catalogue() -> dict[str, tuple[str, set[str]]]:
+def push_every_family(base: str) -> None:
+    """One report holding every family agents send (a fake host has them all), over HTTP."""
+    reader = HostReader(**{**fake_reader_kwargs(), "clock": time.time})
+    pusher = Pusher(base, "web", "opd", "web-token")
+    try:
+        assert pusher.push(encode(reader.read(), 1, 0)).outcome is Outcome.STORED
+    finally:
+        pusher.close()
+
+
+def catalogue(section: str = "pantau") -> dict[str, tuple[str, set[str]]]:
+    """Rows of the catalogue's Pantau table ("pantau"), its SNMP objects table ("snmp") or its
+    table of host metrics from agents ("hosts")."""
+    head, _, snmp = CATALOGUE.read_text().partition("## SNMP objects")
+    pantau, _, hosts = head.partition(HOSTS_HEADING)
     rows = {}
-    for line in CATALOGUE.read_text().splitlines():
-        match = re.match(r"\| `([a-z_]+)` \|\s*(\w+)\s*\|[^|]*\|([^|]*)\|", line)
+    for line in {"pantau": pantau, "snmp": snmp, "hosts": hosts}[section].splitlines():
+        match = re.match(r"\| `([A-Za-z_0-9]+)` \|\s*(\w+)\s*\|[^|]*\|([^|]*)\|", line)
         if match:
             name, kind, labels = match.groups()
             rows[name] = (kind, {label.strip() for label in labels.split(",") if label.strip()})
@@ -54,25 +81,39 @@ def served(text: str) -> dict[str, tuple[str, set[str]]]:
 
 
 async def run_collector(tmp_path, check):
-    text = CONFIG % {"tmp": tmp_path, "port": free_port()}
-    app = CollectorApp(parse_config_text(text, "test.yml"))
-    try:
-        await app.start()
-    except IcmpUnavailableError as err:
-        pytest.skip(f"ICMP sockets not permitted here: {err}")
-    try:
-        base = f"http://127.0.0.1:{app.http.port}"
-        await check(app, base)
-    finally:
-        await app.stop()
+    with SnmpAgent(port=free_udp_port()) as agent:
+        text = CONFIG % {"tmp": tmp_path, "port": free_port(), "snmp_port": agent.port}
+        app = CollectorApp(parse_config_text(text, "test.yml"))
+        try:
+            await app.start()
+        except IcmpUnavailableError as err:
+            pytest.skip(f"ICMP sockets not permitted here: {err}")
+        try:
+            base = f"http://127.0.0.1:{app.http.port}"
+            await check(app, base)
+        finally:
+            await app.stop()
 
 
 def test_metrics_match_the_catalogue_both_ways(tmp_path):
     async def check(app, base):
-        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values()),
-                               timeout=10, what="a round of every site")
+        await async_wait_until(
+            lambda: all(s.rounds >= 1 for s in app.store.sites.values())
+            and app.snmp_state.devices[("core", "router")].polls >= 1,
+            timeout=10, what="a round of every site and a poll of the router")
+        await asyncio.to_thread(push_every_family, base)
         text = await asyncio.to_thread(scrape, base + "/metrics")
-        assert served(text) == catalogue()
+        metrics = served(text)
+        pantau = {name: row for name, row in metrics.items() if name.startswith("pantau_")}
+        assert pantau == catalogue("pantau")
+        hosts = {name: row for name, row in metrics.items() if name.startswith("node_")}
+        assert hosts == catalogue("hosts")
+        mib = {name: row for name, row in metrics.items()
+               if not name.startswith(("pantau_", "node_"))}
+        snmp = {name: (kind.replace("untyped", "unknown"), labels)
+                for name, (kind, labels) in catalogue("snmp").items()}
+        assert mib, "the router's MIB objects are missing"
+        assert {name: snmp.get(name) for name in mib} == mib
 
     asyncio.run(run_collector(tmp_path, check))
 

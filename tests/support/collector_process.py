@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,17 +27,22 @@ def free_port() -> int:
 class CollectorProcess:
     """``collector run`` on a config built from ``sections``; its log is kept in memory."""
 
-    def __init__(self, sections: dict, workdir: Path | None = None) -> None:
+    def __init__(self, sections: dict, workdir: Path | None = None, *, host: str = "127.0.0.1",
+                 ca_file: Path | None = None) -> None:
+        """``host`` is the address to listen on; with ``ca_file`` the collector is reached
+        over HTTPS (its certificate in ``sections``) and must be trusted by that CA."""
         sections = dict(sections)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pantau-test-"))
         self.port = free_port()
-        collector = {"listen": f"127.0.0.1:{self.port}",
+        collector = {"listen": f"{host}:{self.port}",
                      "data_dir": str(self.workdir / "data"), "log_level": "info",
                      **sections.pop("collector", {})}
         config = {"collector": collector, **sections}
         self.config_path = self.workdir / "collector.yml"
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-        self.base = f"http://127.0.0.1:{self.port}"
+        reach = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1") else host
+        self.base = f"{'https' if ca_file else 'http'}://{reach}:{self.port}"
+        self._context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self._log: list[str] = []
         self._process: subprocess.Popen[str] | None = None
 
@@ -58,7 +64,7 @@ class CollectorProcess:
         if self._process is not None and self._process.poll() is not None:
             raise AssertionError("collector exited:\n" + self.log)
         try:
-            scrape(self.base + "/healthz", timeout=1)
+            scrape(self.base + "/healthz", timeout=1, context=self._context)
         except OSError:
             return False
         return True
@@ -73,7 +79,7 @@ class CollectorProcess:
         return "\n".join(self._log)
 
     def metrics(self) -> str:
-        return scrape(self.base + "/metrics")
+        return scrape(self.base + "/metrics", context=self._context)
 
     def value(self, name: str, **labels: str) -> float | None:
         return value(self.metrics(), name, **labels)

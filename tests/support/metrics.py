@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 
-def scrape(url: str, timeout: float = 5) -> str:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def scrape(url: str, timeout: float = 5, context: ssl.SSLContext | None = None) -> str:
+    with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
         return response.read().decode()
 
 

@@ -147,6 +147,12 @@ class Testbed:
         """
         return self._topology.config_sites()
 
+    def interface(self, site: str, link: str, end: str = "parent") -> str:
+        """The veth device of ``link`` of ``site`` at its ``parent`` or ``child`` end: the
+        interface name (ifName) an snmpd in that namespace reports for it."""
+        found = self._topology.link(site, link)
+        return found.parent_dev if end == "parent" else found.child_dev
+
     def netns(self, site: str) -> str:
         """The namespace name of ``site``, for ``ip netns exec``."""
         return self._topology.site(site).netns

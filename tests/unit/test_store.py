@@ -133,3 +133,31 @@ def test_send_errors_are_counted_and_leave_state_alone():
         store.record_round("opd", {"198.18.1.2": error}, 0.0)
     assert link(store, "opd", "fo") is LinkState.UP
     assert store.links[("opd", "fo")].targets["198.18.1.2"].errors == {PingError.NO_ROUTE: 5}
+
+
+def test_interface_down_takes_the_link_down_at_once_and_pings_bring_it_back():
+    store, _ = make_store()
+    all_rounds(store)
+    transitions = store.record_interface("opd", "fo", up=False)
+    assert [(t.link, t.new) for t in transitions] == [("fo", LinkState.DOWN),
+                                                       (None, LinkState.DOWN)]
+    # Pings still answered (the interface is only a report): the link stays down while it
+    # reports down.
+    round_(store, "opd")
+    round_(store, "opd")
+    assert link(store, "opd", "fo") is LinkState.DOWN
+    store.record_interface("opd", "fo", up=True)
+    assert link(store, "opd", "fo") is LinkState.DOWN
+    round_(store, "opd")
+    round_(store, "opd")
+    assert link(store, "opd", "fo") is LinkState.UP
+
+
+def test_silent_device_leaves_the_link_to_its_pings():
+    store, _ = make_store()
+    all_rounds(store)
+    store.record_interface("opd", "fo", up=False)
+    store.record_interface("opd", "fo", up=None)
+    for _ in range(2):
+        round_(store, "opd")
+    assert link(store, "opd", "fo") is LinkState.UP

@@ -1,0 +1,116 @@
+"""Reports waiting for the collector: a bounded directory of files, one per report.
+
+Each file is written under a temporary name, flushed to disk, then renamed, and the directory
+is flushed too, so after a crash or a power cut a report is either wholly there or not at all.
+File names are zero-padded sequence numbers, so their order is the order of the reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+
+_SUFFIX = ".report"
+_TEMPORARY = ".tmp"
+
+
+class Spool:
+    """Oldest first; past ``max_reports`` reports or ``max_bytes`` bytes the oldest go."""
+
+    def __init__(self, directory: str, max_reports: int, max_bytes: int) -> None:
+        self.directory = directory
+        self.max_reports = max_reports
+        self.max_bytes = max_bytes
+        self._entries: deque[tuple[int, int]] = deque()  # (seq, size), oldest first
+        self._bytes = 0
+
+    def open(self) -> None:
+        """Create the directory, or pick up the reports an earlier run left in it.
+
+        Only for the agent that owns the spool: it removes writes that a crash cut short.
+        """
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        for name in os.listdir(self.directory):
+            if name.endswith(_TEMPORARY):
+                os.unlink(os.path.join(self.directory, name))
+        self.scan()
+
+    def scan(self) -> None:
+        """Count the reports in the directory, touching nothing (``agent status`` does this
+        while the agent runs)."""
+        found = []
+        for name in os.listdir(self.directory):
+            if name.endswith(_SUFFIX) and name[: -len(_SUFFIX)].isdigit():
+                with contextlib.suppress(FileNotFoundError):  # sent meanwhile
+                    size = os.path.getsize(os.path.join(self.directory, name))
+                    found.append((int(name[: -len(_SUFFIX)]), size))
+        found.sort()
+        self._entries = deque(found)
+        self._bytes = sum(size for _, size in found)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    @property
+    def last_seq(self) -> int | None:
+        return self._entries[-1][0] if self._entries else None
+
+    def append(self, seq: int, body: bytes) -> int:
+        """Keep ``body`` durably; return how many of the oldest reports made room for it."""
+        path = self._path(seq)
+        temporary = path + _TEMPORARY
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, body)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, path)
+        self._sync_directory()
+        self._entries.append((seq, len(body)))
+        self._bytes += len(body)
+        dropped = 0
+        while len(self._entries) > 1 and (len(self._entries) > self.max_reports
+                                          or self._bytes > self.max_bytes):
+            self.remove(self._entries[0][0])
+            dropped += 1
+        return dropped
+
+    def oldest(self) -> tuple[int, bytes] | None:
+        """The oldest report and its sequence number, or None when the spool is empty."""
+        while self._entries:
+            seq = self._entries[0][0]
+            try:
+                with open(self._path(seq), "rb") as file:
+                    return seq, file.read()
+            except FileNotFoundError:
+                # Removed by hand while the agent ran: nothing to send for it.
+                self._forget_oldest()
+        return None
+
+    def remove(self, seq: int) -> None:
+        """Forget the report ``seq`` (sent, or dropped); it must be the oldest."""
+        if not self._entries or self._entries[0][0] != seq:
+            raise ValueError(f"report {seq} is not the oldest in the spool")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path(seq))
+        self._forget_oldest()
+
+    def _forget_oldest(self) -> None:
+        _, size = self._entries.popleft()
+        self._bytes -= size
+
+    def _path(self, seq: int) -> str:
+        return os.path.join(self.directory, f"{seq:020d}{_SUFFIX}")
+
+    def _sync_directory(self) -> None:
+        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,210 @@
+"""The agent's memory and CPU beside node_exporter and zabbix-agent2, in one run.
+
+Starts, all on loopback:
+  1. a collector serving HTTPS (a throwaway CA made with openssl) and the Pantau agent pushing
+     to it every --interval: RSS once settled, CPU per report (kernel scheduler statistics
+     over --reports reports, divided by the reports the collector stored);
+  2. Debian's prometheus-node-exporter, twice: with its default collectors, and with only the
+     collectors that produce what the agent sends; CPU per scrape over --scrapes scrapes, RSS;
+  3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle.
+Every process is a plain child process on 127.0.0.1, stopped at the end. Needs root (the
+collector pings 127.0.0.1). Install the comparison tools first, not in CI:
+
+    sudo apt-get install -y prometheus-node-exporter zabbix-agent2 openssl
+    sudo .venv/bin/python bench/agent_footprint.py [--reports 200] [--scrapes 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.agent_process import AgentProcess
+from tests.support.collector_process import CollectorProcess, free_port
+from tests.support.tls import make_pki
+from tests.support.waiting import wait_until
+
+NODE_EXPORTER = "prometheus-node-exporter"
+ZABBIX_AGENT = "zabbix_agent2"
+# node_exporter's collectors that yield the families the agent sends, and nothing else much.
+SAME_COLLECTORS = ("cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "stat",
+                   "time", "uname")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of a process, nanosecond resolution (schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except FileNotFoundError:
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) in MiB: the resident size now, and its peak."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
+                  .splitlines() if ":" in line)
+    return tuple(int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def measure_agent(workdir: Path, reports: int, interval: float) -> dict:
+    pki = make_pki(workdir / "pki")
+    collector = CollectorProcess({
+        "collector": {"tls_cert_file": str(pki.cert_file), "tls_key_file": str(pki.key_file)},
+        "icmp": {"interval": "10s", "jitter": 0, "echoes": 1, "echo_interval": "50ms",
+                 "timeout": "500ms"},
+        "agents": {"silence": "30s", "expire": "1m",
+                   "clients": [{"name": "bench", "site": "core", "token": "bench-token"}]},
+        "sites": [{"name": "core", "links": [{"name": "lan", "kind": "fiber",
+                                              "targets": ["127.0.0.1"]}]}],
+    }, workdir, ca_file=pki.ca_file)
+    agent = AgentProcess(workdir / "agent", {
+        "collector": f"https://127.0.0.1:{collector.port}", "name": "bench", "site": "core",
+        "token": "bench-token", "ca_file": pki.ca_file, "interval": f"{interval}s"})
+    collector.start()
+    try:
+        agent.start()
+
+        def stored() -> float:
+            return collector.value("pantau_agent_reports_total", agent="bench") or 0.0
+
+        # Start-up (imports, the first TLS handshake) is not part of the steady state.
+        wait_until(lambda: stored() >= 10, timeout=60, what="ten reports")
+        first, cpu0 = stored(), cpu_seconds(agent.pid)
+        wait_until(lambda: stored() >= first + reports, timeout=reports * interval * 4 + 30,
+                   interval=0.2, what=f"{reports} more reports")
+        count, cpu1 = stored() - first, cpu_seconds(agent.pid)
+        rss, peak = rss_mib(agent.pid)
+        return {"rss": rss, "peak": peak, "cpu_per_report": (cpu1 - cpu0) / count,
+                "reports": count}
+    finally:
+        agent.stop()
+        collector.stop()
+
+
+def measure_node_exporter(scrapes: int, collectors: tuple[str, ...] = ()) -> dict:
+    port = free_port()
+    argv = [NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{port}"]
+    if collectors:
+        argv += ["--collector.disable-defaults", *(f"--collector.{c}" for c in collectors)]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def scrape() -> int:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return len(response.read())
+
+    try:
+        wait_until(lambda: _answers(scrape), timeout=30, what="node_exporter to answer")
+        for _ in range(5):
+            scrape()
+        cpu0 = cpu_seconds(process.pid)
+        size = sum(scrape() for _ in range(scrapes)) / scrapes
+        cpu1 = cpu_seconds(process.pid)
+        rss, peak = rss_mib(process.pid)
+        return {"rss": rss, "peak": peak, "cpu_per_scrape": (cpu1 - cpu0) / scrapes,
+                "bytes": size}
+    finally:
+        stop(process)
+
+
+def _answers(scrape) -> bool:
+    try:
+        scrape()
+    except OSError:
+        return False
+    return True
+
+
+def zabbix_port() -> int:
+    """A free port in the range zabbix-agent2 accepts (1024 to 32767)."""
+    for port in range(31000, 32768):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 31000 and 32767")
+
+
+def measure_zabbix(workdir: Path, settle: float) -> dict:
+    config = workdir / "zabbix_agent2.conf"
+    config.write_text(
+        "LogType=console\nServer=127.0.0.1\nListenIP=127.0.0.1\n"
+        f"ListenPort={zabbix_port()}\nHostname=bench\nPidFile={workdir}/zabbix_agent2.pid\n"
+        f"ControlSocket={workdir}/zabbix_agent2.sock\n")
+    output = workdir / "zabbix_agent2.log"
+    with output.open("w") as log:
+        process = subprocess.Popen([ZABBIX_AGENT, "-c", str(config)], stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + settle
+        wait_until(lambda: process.poll() is not None or time.monotonic() >= deadline,
+                   timeout=settle + 5, interval=0.2, what="zabbix-agent2 to settle")
+        if process.poll() is not None:
+            raise RuntimeError(f"{ZABBIX_AGENT} exited with {process.returncode}:\n"
+                               + output.read_text()[-2000:])
+        rss, peak = rss_mib(process.pid)
+        return {"rss": rss, "peak": peak}
+    finally:
+        stop(process)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--scrapes", type=int, default=100)
+    parser.add_argument("--settle", type=float, default=10.0)
+    args = parser.parse_args()
+    missing = [tool for tool in (NODE_EXPORTER, ZABBIX_AGENT, "openssl")
+               if shutil.which(tool) is None]
+    if missing:
+        print(f"missing: {', '.join(missing)}; install them as the docstring says",
+              file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
+        workdir = Path(tmp)
+        agent = measure_agent(workdir, args.reports, args.interval)
+        node_all = measure_node_exporter(args.scrapes)
+        node_same = measure_node_exporter(args.scrapes, SAME_COLLECTORS)
+        zabbix = measure_zabbix(workdir, args.settle)
+    print(f"{'':38} {'RSS MiB':>8} {'peak MiB':>9} {'CPU ms':>8}")
+    print(f"{'pantau agent, HTTPS push, per report':38} {agent['rss']:8.1f} {agent['peak']:9.1f}"
+          f" {agent['cpu_per_report'] * 1000:8.2f}   ({agent['reports']:.0f} reports)")
+    for label, node in (("node_exporter defaults, per scrape", node_all),
+                        ("node_exporter same metrics, per scrape", node_same)):
+        print(f"{label:38} {node['rss']:8.1f} {node['peak']:9.1f}"
+              f" {node['cpu_per_scrape'] * 1000:8.2f}   ({node['bytes'] / 1024:.0f} KiB/scrape)")
+    print(f"{'zabbix-agent2, idle':38} {zabbix['rss']:8.1f} {zabbix['peak']:9.1f} {'-':>8}")
+    ratio = agent["cpu_per_report"] / node_all["cpu_per_scrape"]
+    same = agent["cpu_per_report"] / node_same["cpu_per_scrape"]
+    print(f"agent CPU per report / node_exporter CPU per scrape: {ratio:.2f} (defaults), "
+          f"{same:.2f} (same metrics); goal <= 0.5. Agent RSS goal <= 17.9 MiB.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Pantau's SNMP poller in a process of its own, driven by bench/snmp_poll.py over stdin/stdout.
+
+Polls every device of the config once (discovery), prints ``ready {...}``, then for each
+``go`` line on stdin polls every device once more and prints ``pass {...}``: wall seconds,
+devices polled, errors, varbinds and series. Between passes it only waits on stdin, so the
+CPU its process uses across a pass is the pass's own.
+
+    python bench/snmp_poll_pantau.py CONFIG.yml [--concurrency 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from collector.config import parse_config_text
+from collector.snmp.poller import SnmpPoller
+
+
+async def one_pass(poller: SnmpPoller, devices: list[tuple[str, str]], concurrency: int) -> dict:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def poll(site: str, device: str):
+        async with limit:
+            return await poller.poll(site, device)
+
+    started = time.monotonic()
+    polls = await asyncio.gather(*(poll(site, device) for site, device in devices))
+    wall = time.monotonic() - started
+    errors = Counter(str(p.error) for p in polls if p.error is not None)
+    counts = [poller.series_count(site, device) for site, device in devices]
+    return {
+        "wall": wall,
+        "devices": len(polls),
+        "errors": dict(errors),
+        "first_error": next((f"{p.device}: {p.error} {p.detail}" for p in polls if p.error),
+                            None),
+        "varbinds": sum(p.varbinds for p in polls),
+        "requests": sum(p.requests for p in polls),
+        "series": None if any(c is None for c in counts) else sum(counts),
+    }
+
+
+async def serve(config_path: Path, concurrency: int) -> None:
+    config = parse_config_text(config_path.read_text(), str(config_path))
+    devices = [(site.name, device.name) for site in config.sites for device in site.devices]
+    poller = SnmpPoller(config)
+    loop = asyncio.get_running_loop()
+    try:
+        print("ready", json.dumps(await one_pass(poller, devices, concurrency)), flush=True)
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if line.strip() != "go":
+                return
+            print("pass", json.dumps(await one_pass(poller, devices, concurrency)), flush=True)
+    finally:
+        poller.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--concurrency", type=int, default=10)
+    args = parser.parse_args()
+    asyncio.run(serve(args.config, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()

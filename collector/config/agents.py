@@ -1,0 +1,60 @@
+"""Config models for the `agents` section: who may push host readings, and how long they count."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+from collector.config.durations import PositiveDuration, rule_error
+from collector.config.secrets import SecretValue
+
+_SIZE = re.compile(r"(\d+)\s*(B|KiB|MiB|GiB)?")
+_BYTES = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_name(value: str) -> str:
+    # model.py imports this module, so its name rule is looked up only once a value is checked.
+    from collector.config.model import _check_name as check
+
+    return check(value)
+
+
+def parse_size(value: object) -> int:
+    """Bytes for a YAML integer or a text such as 512KiB or 1MiB."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    match = _SIZE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise rule_error(f"{value!r} is not a size (use e.g. 65536, 512KiB, 1MiB)")
+    return int(match[1]) * _BYTES[match[2]]
+
+
+Name = Annotated[str, Strict(), AfterValidator(_check_name)]
+# Below 16KiB even a small host's report would not fit.
+BodySize = Annotated[int, BeforeValidator(parse_size), Field(ge=16384)]
+
+
+class AgentClient(_Model):
+    """An agent allowed to push: its name (in the push URL), its site and its own token."""
+
+    name: Name
+    site: Name
+    token: SecretValue
+
+
+class AgentsSettings(_Model):
+    silence: PositiveDuration = 60.0
+    """An agent without a live report for this long is down."""
+    expire: PositiveDuration = 300.0
+    """Its host series leave /metrics after this long without a live report."""
+    max_body: BodySize = 1024 * 1024
+    max_samples: Annotated[int, Strict(), Field(ge=100)] = 20000
+    retention: PositiveDuration = 30 * 86400.0
+    """How long the report log keeps each report."""
+    clients: tuple[AgentClient, ...] = ()

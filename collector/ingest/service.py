@@ -1,0 +1,134 @@
+"""The push endpoint: agents post reports, the collector checks, logs and shows them.
+
+``POST /api/v1/agents/<name>/push`` stores a report, ``.../check`` only judges it. In order:
+the agent must be configured (404), its bearer token must match (401), the site it names, if
+any, must be its configured one (409); then the body must fit (413), decode (400) and hold
+only what the protocol allows (422). docs/agent.md describes the exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiohttp import web
+
+from agent.protocol import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
+from collector.config import CollectorConfig
+from collector.ingest.registry import AgentRecord, AgentRegistry
+from collector.ingest.reportlog import ReportLog
+from collector.ingest.validation import Rejected, Report, parse_report, quote
+
+REPORT_LOG_FILE = "reports.sqlite3"
+_STATUS = {
+    Rejection.BAD_TOKEN: 401,
+    Rejection.UNKNOWN_AGENT: 404,
+    Rejection.WRONG_SITE: 409,
+    Rejection.TOO_LARGE: 413,
+    Rejection.MALFORMED: 400,
+    Rejection.INVALID: 422,
+}
+
+
+class AgentIngest:
+    """The push routes, the agent registry they feed and the report log they write."""
+
+    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time) -> None:
+        self.settings = config.agents
+        self.registry = AgentRegistry(config.agents, clock)
+        self.report_log = ReportLog(config.collector.data_dir / REPORT_LOG_FILE,
+                                    config.agents.retention, clock)
+        # SQLite calls leave the event loop for this one thread, which keeps their order.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="report-log")
+        self._locks = {name: asyncio.Lock() for name in self.registry.records}
+
+    async def start(self) -> None:
+        await self._in_thread(self.report_log.open)
+        self.registry.restore(await self._in_thread(self.report_log.highest_seqs))
+
+    async def stop(self) -> None:
+        await self._in_thread(self.report_log.close)
+        self._executor.shutdown(wait=True)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(PUSH_PATH.format(agent="{agent}"), self._push),
+                web.post(CHECK_PATH.format(agent="{agent}"), self._check)]
+
+    async def _push(self, request: web.Request) -> web.Response:
+        return await self._handle(request, store=True)
+
+    async def _check(self, request: web.Request) -> web.Response:
+        return await self._handle(request, store=False)
+
+    async def _handle(self, request: web.Request, store: bool) -> web.Response:
+        name = request.match_info["agent"]
+        try:
+            record = self._authenticate(request, name)
+            report, sent_at = await self._read(request, record)
+        except Rejected as rejection:
+            self.registry.reject(rejection.reason, name, rejection.message)
+            headers = ({"WWW-Authenticate": 'Bearer realm="pantau"'}
+                       if rejection.reason == Rejection.BAD_TOKEN else None)
+            return web.json_response({"error": rejection.reason, "message": rejection.message},
+                                     status=_STATUS[rejection.reason], headers=headers)
+        if not store:
+            return web.json_response({"status": "checked", "seq": report.seq})
+        async with self._locks[record.name]:
+            current = self.registry.would_be_current(record, report, sent_at)
+            stored = await self._in_thread(self.report_log.record, record.name, report.seq,
+                                           report.timestamp, report.boot_time, current)
+            self.registry.accept(record, report, stored, current)
+        return web.json_response({"status": "stored" if stored else "duplicate",
+                                  "seq": report.seq})
+
+    def _authenticate(self, request: web.Request, name: str) -> AgentRecord:
+        record = self.registry.get(name)
+        if record is None:
+            raise Rejected(Rejection.UNKNOWN_AGENT, f"no agent {quote(name)} is configured")
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        expected = record.client.token.reveal().encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
+                                                                 expected):
+            raise Rejected(Rejection.BAD_TOKEN, f"wrong or missing bearer token for {name}")
+        site = request.headers.get(SITE_HEADER)
+        # Without the header the configured site holds; with it, both must agree.
+        if site is not None and site != record.site:
+            raise Rejected(Rejection.WRONG_SITE, f"{name} belongs to site {record.site}, "
+                           f"the agent says {quote(site)}")
+        return record
+
+    async def _read(self, request: web.Request, record: AgentRecord) -> tuple[Report, float]:
+        try:
+            sent_at = float(request.headers.get(SENT_AT_HEADER, ""))
+        except ValueError:
+            sent_at = math.nan
+        if not math.isfinite(sent_at):
+            raise Rejected(Rejection.MALFORMED, f"the {SENT_AT_HEADER} header must be a Unix "
+                           "time")
+        if request.content_type != "application/json":
+            raise Rejected(Rejection.MALFORMED, f"Content-Type must be application/json, got "
+                           f"{quote(request.content_type)}")
+        # aiohttp undoes a gzip Content-Encoding as it reads, so the bound applies to the
+        # report itself, however well it was compressed.
+        body = await _read_bounded(request, self.settings.max_body)
+        return parse_report(body, self.settings.max_samples), sent_at
+
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+
+async def _read_bounded(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise Rejected(Rejection.TOO_LARGE, f"the body exceeds {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(Rejection.TOO_LARGE, f"the body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
