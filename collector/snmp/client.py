@@ -244,13 +244,14 @@ class SnmpClient:
 
     async def get_and_walk(self, target: SnmpTarget, scalars: Sequence[str],
                            columns: Sequence[str], max_repetitions: int,
-                           last_index: str | None = None,
+                           last_index: str | None = None, rows: int | None = None,
                            ) -> tuple[dict[str, Value], dict[str, dict[str, Value]], float]:
         """Scalars (full instance OIDs) and a walk of columns, the scalars riding in the
         first GETBULK as non-repeaters: one request where a GET and a walk would take two.
+        ``rows`` (known from discovery, with ``last_index``) sizes follow-up requests.
         Also returns when the scalars were read (Unix time): sysUpTime is compared with it."""
         scalar_values: dict[str, Value] = {oid: None for oid in scalars}
-        rows: dict[str, dict[str, Value]] = {column: {} for column in columns}
+        rows_found: dict[str, dict[str, Value]] = {column: {} for column in columns}
         prefixes = {column: _oid_tuple(column) for column in columns}
         cursor = dict(prefixes)
         last = _oid_tuple(last_index) if last_index else None
@@ -259,12 +260,19 @@ class SnmpClient:
         read_at = 0.0
         for _ in range(_MAX_WALK_REQUESTS):
             if not cursor and not pending:
-                return scalar_values, rows, read_at
+                return scalar_values, rows_found, read_at
             asked = list(cursor)
             request = [self._object(parent) for _, parent in pending]
             request += [self._object(".".join(map(str, cursor[column]))) for column in asked]
+            repetitions = max_repetitions
+            if rows is not None and asked:
+                # Agents cap a response (net-snmp at 100 varbinds); when one was cut short,
+                # ask only for the rows still missing, or the agent sends, and we decode,
+                # rows past the end of the table.
+                fewest = min(len(rows_found[column]) for column in asked)
+                repetitions = max(1, min(repetitions, rows - fewest))
             varbinds = await self._request(bulk_cmd, target, len(pending),
-                                           max_repetitions if asked else 0, *request)
+                                           repetitions if asked else 0, *request)
             if not varbinds:
                 raise SnmpError(SnmpErrorKind.MALFORMED, "empty GETBULK response")
             if pending:
@@ -291,7 +299,7 @@ class SnmpClient:
                     continue
                 index = oid_tuple[size:]
                 key = str(index[0]) if len(index) == 1 else ".".join(map(str, index))
-                rows[column][key] = _convert(value)
+                rows_found[column][key] = _convert(value)
                 cursor[column] = oid_tuple
                 if index == last:
                     done.add(column)

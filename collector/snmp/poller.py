@@ -178,7 +178,7 @@ class SnmpPoller:
             repetitions = min(self._config.snmp.max_repetitions, table.all_rows)
             got_scalars, walked, at = await self._client.get_and_walk(
                 target, scalars if values is None else (), [c.oid for c in table.polled],
-                repetitions, last_index=table.last_index)
+                repetitions, last_index=table.last_index, rows=table.all_rows)
             if values is None:
                 values, read_at = got_scalars, at
             count.varbinds += len(got_scalars) + sum(len(rows) for rows in walked.values())

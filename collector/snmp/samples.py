@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from collector.snmp.client import SnmpErrorKind
 from collector.snmp.profiles import ValueType
@@ -13,8 +14,9 @@ Labels = tuple[tuple[str, str], ...]
 MAX_LABEL_LENGTH = 256
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
+    """One value read from a device. A tuple: a poll makes one per value it reads."""
+
     name: str
     labels: Labels
     value: float
