@@ -1,13 +1,13 @@
 """Command line of the Pantau agent: run, check, status, install, uninstall.
 
-Only ``run`` stays in memory for long, so each command imports what it needs when it runs.
+Only ``run`` stays in memory for long, so each command imports what it needs when it runs,
+and ``run`` reads its arguments without argparse (0.4 MiB of memory).
 Exit status: 0 fine; 1 failed (for ``check``: the collector refused); 2 bad configuration or
 usage; 3 collector unreachable; 4 TLS error.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -16,6 +16,11 @@ from collections.abc import Sequence
 from agent import __version__
 from agent.config import DEFAULT_PATH, AgentConfig, AgentConfigError, load_config
 
+# For annotations only: ``run`` loads neither argparse nor typing (0.4 and 0.5 MiB).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
 EXIT_FAILED = 1
 EXIT_BAD_CONFIG = 2
 EXIT_UNREACHABLE = 3
@@ -23,6 +28,8 @@ EXIT_TLS = 4
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="agent", description="Pantau agent: reads this server's health and pushes it to "
         "the Pantau collector.")
@@ -57,17 +64,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command in ("install", "uninstall"):
-        return _install(args)
-    if args.command == "status":
-        return _status(args.config)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    run_config = run_config_path(argv)
+    if run_config is not None:
+        command, config_path = "run", run_config
+    else:
+        args = _parser().parse_args(argv)
+        if args.command in ("install", "uninstall"):
+            return _install(args)
+        if args.command == "status":
+            return _status(args.config)
+        command, config_path = args.command, args.config
     try:
-        config = load_config(args.config)
+        config = load_config(config_path)
     except AgentConfigError as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_CONFIG
-    return _run(config) if args.command == "run" else _check(config)
+    return _run(config) if command == "run" else _check(config)
+
+
+def run_config_path(argv: Sequence[str]) -> str | None:
+    """The config file of ``run``, ``run -c FILE``, ``run --config FILE`` or
+    ``run --config=FILE``, read as argparse would; None for any other command line, which is
+    argparse's to read (help and usage errors included)."""
+    if not argv or argv[0] != "run":
+        return None
+    rest = argv[1:]
+    if not rest:
+        return os.environ.get("PANTAU_AGENT_CONFIG", DEFAULT_PATH)
+    if len(rest) == 2 and rest[0] in ("-c", "--config") and not rest[1].startswith("-"):
+        return rest[1]
+    if len(rest) == 1 and rest[0].startswith("--config=") and len(rest[0]) > 9:
+        return rest[0][9:]
+    return None
 
 
 def _pusher(config: AgentConfig):

@@ -1,22 +1,21 @@
-"""Sending reports to the collector: HTTP(S) with a bearer token, one kept-alive connection.
+"""Sending reports to the collector: the push request, and what its answer means.
 
-The only module that talks to the network. Every failure becomes a ``PushResult`` whose
-``outcome`` tells the caller what to do with the report: done with it, or keep it for later.
+Every failure becomes a ``PushResult`` whose ``outcome`` tells the caller what to do with the
+report: done with it, or keep it for later. ``agent.http_client`` carries the requests.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
-import ssl
 import time
 from collections import namedtuple
 from collections.abc import Callable
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from agent import __version__
+from agent.config import split_url
+from agent.http_client import Connection, ConnectionClosed, ProtocolError, TlsError, tls_context
 from agent.protocol import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 from agent.report import CONTENT_ENCODING, CONTENT_TYPE
 
@@ -44,20 +43,18 @@ PushResult = namedtuple("PushResult", "outcome detail reason", defaults=("",))
 the way); ``reason`` the collector's rejection reason (see ``Rejection``), when it gave one."""
 
 
-_RETRY_ON_FRESH_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError,
-                              BrokenPipeError, http.client.BadStatusLine)
+_RETRY_ON_FRESH_CONNECTION = (ConnectionClosed, ConnectionResetError, BrokenPipeError)
 
 
 class Pusher:
     def __init__(self, collector_url: str, name: str, site: str | None, token: str, *,
                  ca_file: str | None = None, timeout: float = 10.0,
                  clock: Callable[[], float] = time.time) -> None:
-        url = urlsplit(collector_url)
+        scheme, host, port, base = split_url(collector_url)
         self.url = collector_url
-        self._https = url.scheme == "https"
-        self._host = url.hostname or ""
-        self._port = url.port or (443 if self._https else 80)
-        base = url.path.rstrip("/")
+        self._https = scheme == "https"
+        self._host = host
+        self._port = port
         self._push_path = base + PUSH_PATH.format(agent=name)
         self._check_path = base + CHECK_PATH.format(agent=name)
         self._headers = {
@@ -69,10 +66,9 @@ class Pusher:
         if site:
             self._headers[SITE_HEADER] = site
         self._ca_file = ca_file
-        self._context: ssl.SSLContext | None = None
         self._timeout = timeout
         self._clock = clock
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: Connection | None = None
 
     def push(self, body: bytes, timeout: float | None = None) -> PushResult:
         """Store one report; ``timeout`` bounds connecting and each wait for the collector."""
@@ -85,50 +81,39 @@ class Pusher:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
-            self._conn = None
 
     def _post(self, path: str, body: bytes, timeout: float | None) -> PushResult:
         timeout = self._timeout if timeout is None else timeout
-        reused = self._conn is not None
         try:
-            return self._exchange(path, body, timeout)
+            conn = self._connection()
+        except TlsError as err:
+            return PushResult(Outcome.TLS_ERROR, str(err))
+        reused = conn.connected
+        try:
+            return self._exchange(conn, path, body, timeout)
         except _RETRY_ON_FRESH_CONNECTION as err:
-            self.close()
             if not reused:
                 return PushResult(Outcome.UNREACHABLE, _describe(err))
-        except (OSError, http.client.HTTPException, ValueError) as err:
-            self.close()
+        except (OSError, ProtocolError, TlsError, ValueError) as err:
             return _failure(err)
         # The collector closed a kept-alive connection (a restart, an idle timeout): once more
         # on a new one. A report that did arrive the first time is answered as a duplicate.
         try:
-            return self._exchange(path, body, timeout)
-        except (OSError, http.client.HTTPException, ValueError) as err:
-            self.close()
+            return self._exchange(conn, path, body, timeout)
+        except (OSError, ProtocolError, TlsError, ValueError) as err:
             return _failure(err)
 
-    def _exchange(self, path: str, body: bytes, timeout: float) -> PushResult:
-        conn = self._connection(timeout)
+    def _exchange(self, conn: Connection, path: str, body: bytes, timeout: float
+                  ) -> PushResult:
         headers = {**self._headers, SENT_AT_HEADER: f"{self._clock():.3f}"}
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        if response.will_close:
-            self.close()
-        return _interpret(response.status, payload)
+        status, payload = conn.post(path, headers, body, timeout)
+        return _interpret(status, payload)
 
-    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+    def _connection(self) -> Connection:
         if self._conn is None:
-            if self._https:
-                if self._context is None:
-                    self._context = ssl.create_default_context(cafile=self._ca_file)
-                self._conn = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=timeout, context=self._context)
-            else:
-                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-        self._conn.timeout = timeout
-        if self._conn.sock is not None:
-            self._conn.sock.settimeout(timeout)
+            # One context for the agent's life: making one reads the CA file and costs 1 MiB.
+            tls = tls_context(self._ca_file) if self._https else None
+            self._conn = Connection(self._host, self._port, tls)
         return self._conn
 
 
@@ -155,18 +140,15 @@ def _interpret(status: int, payload: bytes) -> PushResult:
 
 
 def _failure(err: BaseException) -> PushResult:
-    if isinstance(err, ssl.SSLCertVerificationError):
-        return PushResult(Outcome.TLS_ERROR, f"certificate not trusted: {err.verify_message}")
-    if isinstance(err, ssl.SSLError):
-        return PushResult(Outcome.TLS_ERROR, f"TLS failed: {err.reason or err}")
-    if isinstance(err, FileNotFoundError | PermissionError) and err.filename:
-        return PushResult(Outcome.TLS_ERROR, f"cannot read the CA file {err.filename}: "
-                                             f"{err.strerror}")
+    if isinstance(err, TlsError):
+        return PushResult(Outcome.TLS_ERROR, str(err))
+    if isinstance(err, ProtocolError):
+        return PushResult(Outcome.UNREACHABLE, f"not an HTTP answer: {err}")
     return PushResult(Outcome.UNREACHABLE, _describe(err))
 
 
 def _describe(err: BaseException) -> str:
-    if isinstance(err, socket.timeout | TimeoutError):
+    if isinstance(err, TimeoutError):
         return "timed out"
     if isinstance(err, socket.gaierror):
         return f"cannot resolve the collector's name: {err.strerror}"

@@ -1,7 +1,9 @@
-"""Reading the host through psutil into samples named and labelled as node_exporter does.
+"""Reading the host into samples named and labelled as node_exporter does.
 
-Every reader takes the psutil module (and the few other system calls it needs) as constructor
-parameters, so tests hand in a fake and the same code runs against the real host elsewhere.
+The figures come from ``system``: anything with psutil's functions as called here, by default
+``agent.procfs.Procfs``, which reads /proc as psutil does. It and the few other system calls
+the readers need are constructor parameters, so tests hand in a fake, and the same code runs
+against the real host (through psutil too) elsewhere.
 """
 
 from __future__ import annotations
@@ -66,14 +68,16 @@ def whole_disks(sys_block: str = "/sys/block") -> Callable[[], frozenset[str]]:
 class HostReader:
     """One ``read()`` gives every sample of the host at that moment."""
 
-    def __init__(self, psutil: object = None, *, clock: Callable[[], float] = time.time,
+    def __init__(self, system: object = None, *, clock: Callable[[], float] = time.time,
                  statvfs: Callable[[str], object] = os.statvfs,
                  disks: Callable[[], frozenset[str]] | None = None,
                  uname: Callable[[], dict[str, str]] = read_uname,
                  log: Log | None = None) -> None:
-        if psutil is None:
-            import psutil
-        self._ps = psutil
+        if system is None:
+            from agent.procfs import Procfs
+
+            system = Procfs()
+        self._ps = system
         self._clock = clock
         self._statvfs = statvfs
         self._disks = disks or whole_disks()

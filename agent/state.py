@@ -69,9 +69,15 @@ class AgentState:
         data = {"next_seq": self.next_seq, "boot_time": self.boot_time,
                 "dropped": self.dropped, "rejected": self.rejected,
                 "last_push": self.last_push, "last_delivery_at": self.last_delivery_at}
+        # Twice per report: json.dumps encodes in C where json.dump runs Python code per key,
+        # and one os.write needs no text layer.
+        text = json.dumps(data).encode()
         temporary = self.path + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(data, file)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            os.write(fd, text)
+        finally:
+            os.close(fd)
         os.replace(temporary, self.path)
 
 

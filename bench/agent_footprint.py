@@ -1,22 +1,29 @@
 """The agent's memory and CPU beside node_exporter and zabbix-agent2, in one run.
 
 Starts, all on loopback:
-  1. a collector serving HTTPS (a throwaway CA made with openssl) and the Pantau agent pushing
-     to it every --interval: RSS once settled, CPU per report (kernel scheduler statistics
-     over --reports reports, divided by the reports the collector stored);
+  1. a collector serving HTTPS (a throwaway CA made with openssl), and the Pantau agent
+     pushing to it every --interval, twice: as deployed (a wheel of this tree, built offline
+     and installed into a fresh virtual environment of --python; its ``agent run``, the
+     command the systemd unit starts), then as the tests run it (``python -m agent`` from this
+     tree, an editable install). RSS once settled, CPU per report (kernel scheduler
+     statistics over --reports reports, divided by the reports the collector stored);
   2. Debian's prometheus-node-exporter, twice: with its default collectors, and with only the
-     collectors that produce what the agent sends; CPU per scrape over --scrapes scrapes, RSS;
+     collectors that produce what the agent sends; RSS idle after --settle seconds, then CPU
+     per scrape over --scrapes scrapes and RSS after them;
   3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle.
-Every process is a plain child process on 127.0.0.1, stopped at the end. Needs root (the
-collector pings 127.0.0.1). Install the comparison tools first, not in CI:
+Every process is a plain child process on 127.0.0.1, stopped at the end; nothing reaches a
+package index. Needs root (the collector pings 127.0.0.1), and setuptools and wheel in this
+virtual environment to build the wheel. Install the comparison tools first, not in CI:
 
     sudo apt-get install -y prometheus-node-exporter zabbix-agent2 openssl
-    sudo .venv/bin/python bench/agent_footprint.py [--reports 200] [--scrapes 100]
+    .venv/bin/pip install 'setuptools>=68' wheel
+    sudo .venv/bin/python bench/agent_footprint.py [--reports 200] [--python /usr/bin/python3]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import subprocess
@@ -28,11 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess, free_port
 from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
 
+REPO = Path(__file__).resolve().parents[1]
 NODE_EXPORTER = "prometheus-node-exporter"
 ZABBIX_AGENT = "zabbix_agent2"
 # node_exporter's collectors that yield the families the agent sends, and nothing else much.
@@ -58,6 +65,14 @@ def rss_mib(pid: int) -> tuple[float, float]:
     return tuple(int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
 
 
+def pss_mib(pid: int) -> float:
+    """Proportional set size in MiB: shared library pages divided among their users."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
@@ -68,7 +83,25 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def measure_agent(workdir: Path, reports: int, interval: float) -> dict:
+def deploy_agent(workdir: Path, python: str) -> Path:
+    """The ``agent`` command as ``pip install pantau`` puts it in a virtual environment.
+
+    Built from this tree without a package index: the wheel with this environment's setuptools,
+    installed without dependencies, for the agent imports nothing beyond the standard library.
+    """
+    wheels = workdir / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--no-index", "--wheel-dir", str(wheels), str(REPO)],
+                   check=True, timeout=600)
+    venv = workdir / "deployed"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=600)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--no-deps", "--no-index", *map(str, wheels.glob("pantau-*.whl"))],
+                   check=True, timeout=600)
+    return venv / "bin" / "agent"
+
+
+def start_collector(workdir: Path) -> tuple[CollectorProcess, Path]:
     pki = make_pki(workdir / "pki")
     collector = CollectorProcess({
         "collector": {"tls_cert_file": str(pki.cert_file), "tls_key_file": str(pki.key_file)},
@@ -79,31 +112,47 @@ def measure_agent(workdir: Path, reports: int, interval: float) -> dict:
         "sites": [{"name": "core", "links": [{"name": "lan", "kind": "fiber",
                                               "targets": ["127.0.0.1"]}]}],
     }, workdir, ca_file=pki.ca_file)
-    agent = AgentProcess(workdir / "agent", {
-        "collector": f"https://127.0.0.1:{collector.port}", "name": "bench", "site": "core",
-        "token": "bench-token", "ca_file": pki.ca_file, "interval": f"{interval}s"})
-    collector.start()
+    return collector.start(), pki.ca_file
+
+
+def measure_agent(collector: CollectorProcess, ca_file: Path, command: list[str],
+                  workdir: Path, reports: int, interval: float) -> dict:
+    """``command run -c CONFIG`` pushing to ``collector``, run from an empty directory."""
+    workdir.mkdir(parents=True)
+    config = workdir / "agent.conf"
+    config.write_text(
+        f"collector = {collector.base}\nname = bench\nsite = core\ntoken = bench-token\n"
+        f"ca_file = {ca_file}\ninterval = {interval}s\nstate_dir = {workdir / 'state'}\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    with (workdir / "agent.log").open("w") as log:
+        agent = subprocess.Popen([*command, "run", "-c", str(config)], cwd=workdir,
+                                 env=environment, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL)
+
+    def stored() -> float:
+        if agent.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited with {agent.returncode}:\n"
+                               + (workdir / "agent.log").read_text()[-2000:])
+        return collector.value("pantau_agent_reports_total", agent="bench") or 0.0
+
     try:
-        agent.start()
-
-        def stored() -> float:
-            return collector.value("pantau_agent_reports_total", agent="bench") or 0.0
-
         # Start-up (imports, the first TLS handshake) is not part of the steady state.
-        wait_until(lambda: stored() >= 10, timeout=60, what="ten reports")
+        start = stored()
+        wait_until(lambda: stored() >= start + 10, timeout=60, what="ten reports")
         first, cpu0 = stored(), cpu_seconds(agent.pid)
         wait_until(lambda: stored() >= first + reports, timeout=reports * interval * 4 + 30,
                    interval=0.2, what=f"{reports} more reports")
         count, cpu1 = stored() - first, cpu_seconds(agent.pid)
         rss, peak = rss_mib(agent.pid)
-        return {"rss": rss, "peak": peak, "cpu_per_report": (cpu1 - cpu0) / count,
+        pss = pss_mib(agent.pid)
+        return {"rss": rss, "peak": peak, "pss": pss, "cpu_per_report": (cpu1 - cpu0) / count,
                 "reports": count}
     finally:
-        agent.stop()
-        collector.stop()
+        stop(agent)
 
 
-def measure_node_exporter(scrapes: int, collectors: tuple[str, ...] = ()) -> dict:
+def measure_node_exporter(scrapes: int, settle: float, collectors: tuple[str, ...] = ()
+                          ) -> dict:
     port = free_port()
     argv = [NODE_EXPORTER, f"--web.listen-address=127.0.0.1:{port}"]
     if collectors:
@@ -116,6 +165,12 @@ def measure_node_exporter(scrapes: int, collectors: tuple[str, ...] = ()) -> dic
             return len(response.read())
 
     try:
+        wait_until(lambda: _listening(port), timeout=30, what="node_exporter to listen")
+        # Idle first, as zabbix-agent2 is measured.
+        deadline = time.monotonic() + settle
+        wait_until(lambda: process.poll() is not None or time.monotonic() >= deadline,
+                   timeout=settle + 5, interval=0.2, what="node_exporter to settle")
+        idle = rss_mib(process.pid)[0]
         wait_until(lambda: _answers(scrape), timeout=30, what="node_exporter to answer")
         for _ in range(5):
             scrape()
@@ -123,10 +178,15 @@ def measure_node_exporter(scrapes: int, collectors: tuple[str, ...] = ()) -> dic
         size = sum(scrape() for _ in range(scrapes)) / scrapes
         cpu1 = cpu_seconds(process.pid)
         rss, peak = rss_mib(process.pid)
-        return {"rss": rss, "peak": peak, "cpu_per_scrape": (cpu1 - cpu0) / scrapes,
-                "bytes": size}
+        return {"idle": idle, "rss": rss, "peak": peak,
+                "cpu_per_scrape": (cpu1 - cpu0) / scrapes, "bytes": size}
     finally:
         stop(process)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _answers(scrape) -> bool:
@@ -178,6 +238,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--scrapes", type=int, default=100)
     parser.add_argument("--settle", type=float, default=10.0)
+    parser.add_argument("--python", default=sys._base_executable,
+                        help="interpreter of the deployed agent's virtual environment "
+                             "(default: the one under this environment)")
     args = parser.parse_args()
     missing = [tool for tool in (NODE_EXPORTER, ZABBIX_AGENT, "openssl")
                if shutil.which(tool) is None]
@@ -187,23 +250,47 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
         workdir = Path(tmp)
-        agent = measure_agent(workdir, args.reports, args.interval)
-        node_all = measure_node_exporter(args.scrapes)
-        node_same = measure_node_exporter(args.scrapes, SAME_COLLECTORS)
+        deployed = deploy_agent(workdir, args.python)
+        collector, ca_file = start_collector(workdir)
+        try:
+            agents = [
+                (f"agent deployed ({_version(args.python)})",
+                 measure_agent(collector, ca_file, [str(deployed)], workdir / "deployed-run",
+                               args.reports, args.interval)),
+                ("agent as tests run it (editable, -m)",
+                 measure_agent(collector, ca_file, [sys.executable, "-m", "agent"],
+                               workdir / "editable-run", args.reports, args.interval)),
+            ]
+        finally:
+            collector.stop()
+        node_all = measure_node_exporter(args.scrapes, args.settle)
+        node_same = measure_node_exporter(args.scrapes, args.settle, SAME_COLLECTORS)
         zabbix = measure_zabbix(workdir, args.settle)
-    print(f"{'':38} {'RSS MiB':>8} {'peak MiB':>9} {'CPU ms':>8}")
-    print(f"{'pantau agent, HTTPS push, per report':38} {agent['rss']:8.1f} {agent['peak']:9.1f}"
-          f" {agent['cpu_per_report'] * 1000:8.2f}   ({agent['reports']:.0f} reports)")
-    for label, node in (("node_exporter defaults, per scrape", node_all),
-                        ("node_exporter same metrics, per scrape", node_same)):
-        print(f"{label:38} {node['rss']:8.1f} {node['peak']:9.1f}"
-              f" {node['cpu_per_scrape'] * 1000:8.2f}   ({node['bytes'] / 1024:.0f} KiB/scrape)")
-    print(f"{'zabbix-agent2, idle':38} {zabbix['rss']:8.1f} {zabbix['peak']:9.1f} {'-':>8}")
-    ratio = agent["cpu_per_report"] / node_all["cpu_per_scrape"]
-    same = agent["cpu_per_report"] / node_same["cpu_per_scrape"]
-    print(f"agent CPU per report / node_exporter CPU per scrape: {ratio:.2f} (defaults), "
-          f"{same:.2f} (same metrics); goal <= 0.5. Agent RSS goal <= 17.9 MiB.")
+    print(f"{'HTTPS push every report, scrape':42} {'RSS MiB':>8} {'peak':>6} {'PSS':>6} "
+          f"{'CPU ms':>7}")
+    for label, agent in agents:
+        print(f"{label:42} {agent['rss']:8.1f} {agent['peak']:6.1f} {agent['pss']:6.1f} "
+              f"{agent['cpu_per_report'] * 1000:7.2f}   ({agent['reports']:.0f} reports)")
+    for label, node in (("node_exporter defaults", node_all),
+                        ("node_exporter same metrics", node_same)):
+        print(f"{label:42} {node['rss']:8.1f} {node['peak']:6.1f} {'':6} "
+              f"{node['cpu_per_scrape'] * 1000:7.2f}   (idle {node['idle']:.1f} MiB; "
+              f"{node['bytes'] / 1024:.0f} KiB/scrape)")
+    print(f"{'zabbix-agent2, idle':42} {zabbix['rss']:8.1f} {zabbix['peak']:6.1f}")
+    agent = agents[0][1]
+    print(f"deployed agent: RSS / zabbix-agent2 idle {agent['rss'] / zabbix['rss']:.2f} "
+          f"(goal <= 1), / node_exporter idle {agent['rss'] / node_all['idle']:.2f} "
+          f"(goal <= 1.25); CPU per report / node_exporter per scrape "
+          f"{agent['cpu_per_report'] / node_all['cpu_per_scrape']:.2f} (defaults), "
+          f"{agent['cpu_per_report'] / node_same['cpu_per_scrape']:.2f} (same metrics; "
+          "goal <= 0.5 against defaults)")
     return 0
+
+
+def _version(python: str) -> str:
+    done = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return f"{Path(python).name} {done.stdout.strip()}"
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Command line: `collector run`, `collector check-config`.
+"""Command line: `collector run`, `collector check-config`, `collector test-email`,
+`collector report`.
 
-Exit status: 0 success, 1 cannot start (privileges, port in use), 2 bad
-configuration or usage.
+Exit status: 0 success, 1 cannot start (privileges, port in use), the test mail
+was not sent or the report could not be written, 2 bad configuration or usage.
 """
 
 from __future__ import annotations
@@ -30,12 +31,30 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("run", "probe the network and serve /metrics until stopped"),
         ("check-config", "validate the configuration and exit"),
+        ("test-email", "send one test mail through the configured mail server and exit"),
+        ("report", "write a month's availability report (CSV and HTML) and exit"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument(
             "-c", "--config", default=os.environ.get("PANTAU_CONFIG", DEFAULT_CONFIG),
             help=f"configuration file (default: $PANTAU_CONFIG or {DEFAULT_CONFIG})")
+    commands.choices["test-email"].add_argument(
+        "--to", metavar="ADDRESS", help="send to this address (default: mail.groups.central)")
+    report = commands.choices["report"]
+    report.add_argument("--month", required=True, type=_month, metavar="YYYY-MM",
+                        help="calendar month in collector.timezone")
+    report.add_argument("--out", default=".", metavar="DIR",
+                        help="directory to write into (default: the current one)")
     return parser
+
+
+def _month(text: str) -> tuple[int, int]:
+    from collector.report.period import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _load(path: str) -> CollectorConfig | None:
@@ -51,6 +70,48 @@ def _check_config(config: CollectorConfig, path: str) -> int:
     links = [link for site in config.sites for link in site.links]
     targets = {t for link in links for t in link.targets}
     print(f"{path}: OK ({len(config.sites)} sites, {len(links)} links, {len(targets)} targets)")
+    return 0
+
+
+def _test_email(config: CollectorConfig, path: str, to: str | None) -> int:
+    from collector.mail import MailError
+    from collector.mail.testmail import problems_before_test_mail, send_test_mail
+
+    problems = problems_before_test_mail(config, to)
+    for problem in problems:
+        print(problem if problem.startswith("--") else f"{path}: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_BAD_CONFIG
+    smtp = config.mail.smtp
+    server = f"{smtp.host}:{smtp.port} ({smtp.security.value})"
+    try:
+        mail, refused = asyncio.run(send_test_mail(config, to))
+    except MailError as err:
+        print(f"test mail NOT sent through {server}: {err.kind.value}: {err.detail}",
+              file=sys.stderr)
+        return EXIT_CANNOT_START
+    print(f"test mail sent through {server} to {', '.join(mail.to)}")
+    for line in refused:
+        print(f"  refused: {line}")
+    return 0
+
+
+def _report(config: CollectorConfig, month: tuple[int, int], out: str) -> int:
+    import time
+    from pathlib import Path
+
+    from collector.report.command import MonthNotBegunError, write_report
+
+    try:
+        paths = write_report(config, *month, Path(out), time.time())
+    except MonthNotBegunError as err:
+        print(f"collector report: {err}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except (PantauError, OSError) as err:
+        print(f"collector report: {err}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    for path in paths:
+        print(path)
     return 0
 
 
@@ -80,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_CONFIG
     if args.command == "check-config":
         return _check_config(config, args.config)
+    if args.command == "test-email":
+        return _test_email(config, args.config, args.to)
+    if args.command == "report":
+        return _report(config, args.month, args.out)
     return _run(config)
 
 

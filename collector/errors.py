@@ -28,3 +28,7 @@ class IcmpUnavailableError(PantauError):
 
 class TlsSetupError(PantauError):
     """The configured TLS certificate or key cannot be used; the message names the file."""
+
+
+class DataError(PantauError):
+    """The collector cannot read or write its data directory."""

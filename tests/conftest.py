@@ -2,13 +2,14 @@
 
 import os
 
-# The example configuration reads its SNMP secrets from the environment, as a real
+# The example configuration reads its secrets from the environment, as a real
 # deployment would; these stand in for them wherever the example is validated.
 EXAMPLE_SECRETS = {
     "PANTAU_SNMP_COMMUNITY": "example-community",
     "PANTAU_SNMP_CORE_AUTH": "example-auth-key",
     "PANTAU_SNMP_CORE_PRIV": "example-priv-key",
     "PANTAU_AGENT_TOKEN_WEB_BAPPEDA": "example-agent-token",
+    "PANTAU_SMTP_PASSWORD": "example-smtp-password",
 }
 for _name, _value in EXAMPLE_SECRETS.items():
     os.environ.setdefault(_name, _value)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -28,6 +29,18 @@ M = TypeVar("M", bound=BaseModel)
 Checks = Callable[[M, Callable[[Loc], bool]], list[tuple[Loc, str]]]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `22:00` as the base-60 number 1320 (YAML 1.2 dropped that); here a
+    scalar with a colon stays text, so a time of day reaches its validator as written."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        tag = super().resolve(kind, value, implicit)
+        if tag in _NUMBER_TAGS and ":" in value:
+            return "tag:yaml.org,2002:str"
+        return tag
 
 
 def load_config(path: str | Path) -> CollectorConfig:
@@ -83,7 +96,7 @@ def parse_yaml_model(text: str, source_name: str, model: type[M],
 
 def _compose(text: str, source: str) -> MappingNode:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         problem = str(exc.problem)
@@ -235,14 +248,19 @@ def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
         elif isinstance(part, int) and origin in (tuple, list):
             current = get_args(current)[0]
         elif isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
+            field = _keys_of(current).get(str(part))
             current = field.annotation if field else None
         else:
             return []
     current = _model_or_container(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        return list(_keys_of(current))
     return []
+
+
+def _keys_of(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """A model's fields by the key written in the file (`from`, not `sender`)."""
+    return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
 def _model_or_container(annotation: Any) -> Any:

@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -26,12 +27,15 @@ from pydantic import (
 )
 
 from collector.config.agents import AgentsSettings
+from collector.config.alerting import AlertingSettings
 from collector.config.durations import (
     NonNegativeDuration,
     PositiveDuration,
     duration,
     rule_error,
 )
+from collector.config.mail import MailSettings
+from collector.config.maintenance import MaintenanceWindow, TimeZoneName
 from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -116,6 +120,8 @@ class CollectorSettings(_Model):
     log_level: LogLevel = LogLevel.INFO
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    timezone: TimeZoneName = "Asia/Makassar"
+    """The office's zone: maintenance windows and report months are read in it (WITA)."""
 
     @field_validator("listen")
     @classmethod
@@ -138,6 +144,10 @@ class CollectorSettings(_Model):
     @property
     def listen_port(self) -> int:
         return split_listen(self.listen)[1]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class IcmpSettings(_Model):
@@ -201,6 +211,9 @@ class Site(_Model):
     """After loading: the site's own interval, or `icmp.interval` when it sets none."""
     links: tuple[Link, ...] = Field(min_length=1)
     devices: tuple[Device, ...] = ()
+    notify: tuple[Name, ...] = ()
+    """Mail groups (`mail.groups`) that get the mails about this site, besides `central`."""
+    maintenance: tuple[MaintenanceWindow, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -217,8 +230,10 @@ class CollectorConfig(_Model):
     icmp: IcmpSettings = IcmpSettings()
     state: StateSettings = StateSettings()
     snmp: SnmpSettings = SnmpSettings()
+    alerting: AlertingSettings = AlertingSettings()
     auths: dict[Name, SnmpAuth] = {}
     agents: AgentsSettings = AgentsSettings()
+    mail: MailSettings = MailSettings()
     sites: tuple[Site, ...] = Field(min_length=1)
 
     @model_validator(mode="before")
@@ -247,7 +262,7 @@ class CollectorConfig(_Model):
         raise KeyError(name)
 
 
-_SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents")
+_SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents", "alerting", "mail")
 _M = TypeVar("_M", bound=_Model)
 
 

@@ -72,6 +72,8 @@ class LinkHealth:
         self.failed_streak = 0
         self._good_streak = 0
         self._window: deque[RoundSummary] = deque(maxlen=settings.window)
+        self.loss_before_cut: float | None = None
+        self.rtt_before_cut: float | None = None
 
     def forget(self) -> None:
         """Drop the verdict: its rounds said nothing while its parent was down."""
@@ -108,6 +110,9 @@ class LinkHealth:
             return self.state
         self.failed_streak = 0
         self._window.append(summary)
+        # Kept for the mail about a cut: what the link looked like while it still answered.
+        self.loss_before_cut = self.window_loss_ratio()
+        self.rtt_before_cut = self.window_median_rtt()
         quality = self._quality()
         if self.state is LinkState.UNKNOWN:
             self.state = quality

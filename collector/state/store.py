@@ -19,6 +19,8 @@ from collector.state.measures import TargetTotals
 
 log = logging.getLogger(__name__)
 
+_JUDGED_BY_ROUNDS = (LinkState.DOWN, LinkState.UP, LinkState.DEGRADED)
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -29,6 +31,13 @@ class Transition:
     old: LinkState
     new: LinkState
     at: float
+    """When the collector decided it."""
+    since: float = 0.0
+    """When it began: the first round of the streak that decided it (``at`` if unknown)."""
+
+    def __post_init__(self) -> None:
+        if not self.since:
+            object.__setattr__(self, "since", self.at)
 
 
 class LinkRecord:
@@ -40,6 +49,10 @@ class LinkRecord:
         self.since = now
         self.targets: dict[str, TargetTotals] = {str(t): TargetTotals() for t in link.targets}
         self.interface_down = False
+        # Start of the current run of failed (or of answered) rounds: an outage began with
+        # its first failed round, not when down_after rounds later it was declared.
+        self.streak_failed: bool | None = None
+        self.streak_started = now
 
 
 class SiteRecord:
@@ -109,6 +122,7 @@ class StateStore:
                      duration: float) -> list[Transition]:
         """Fold one round of a site (results by target address) into the state."""
         now = self._clock()
+        round_started = now - duration
         site = self.sites[site_name]
         site.last_round_at = now
         site.last_round_duration = duration
@@ -118,14 +132,17 @@ class StateStore:
             link_results = [results[t] for t in record.targets if t in results]
             for result in link_results:
                 record.targets[result.target].add(result)
+            summary = RoundSummary.of(link_results)
+            if not summary.could_not_send and summary.failed is not record.streak_failed:
+                record.streak_failed = summary.failed
+                record.streak_started = round_started
             if not self._parent_reachable(link):
                 record.health.forget()
                 continue
             if record.interface_down:
                 # Down by its interface's word; good rounds count only once it is up again.
                 continue
-            record.health.observe(RoundSummary.of(link_results),
-                                  may_go_down=not self._parent_suspect(link))
+            record.health.observe(summary, may_go_down=not self._parent_suspect(link))
         return self._settle(now)
 
     def record_interface(self, site_name: str, link_name: str,
@@ -153,16 +170,39 @@ class StateStore:
                 else:
                     new = record.health.state
                 if new is not record.state:
-                    transitions.append(Transition(site.name, link.name, record.state, new, now))
-                    record.state, record.since = new, now
+                    since = record.streak_started if new in _JUDGED_BY_ROUNDS and \
+                        not record.interface_down else now
+                    transitions.append(
+                        Transition(site.name, link.name, record.state, new, now, since))
+                    record.state, record.since = new, since
                 states.append(new)
             site_record = self.sites[site.name]
             new_site_state = site_state_of(states)
             if new_site_state is not site_record.state:
+                since = self._site_since(site, new_site_state, now)
                 transitions.append(
-                    Transition(site.name, None, site_record.state, new_site_state, now))
-                site_record.state, site_record.since = new_site_state, now
+                    Transition(site.name, None, site_record.state, new_site_state, now, since))
+                site_record.state, site_record.since = new_site_state, since
         for t in transitions:
             what = f"link {t.site}/{t.link}" if t.link else f"site {t.site}"
             log.info("%s is %s (was %s)", what, t.new.value, t.old.value)
         return transitions
+
+    def _site_since(self, site: Site, state: LinkState, now: float) -> float:
+        """A site is out from when its last link failed, back from when its first answered."""
+        records = [self.links[(site.name, link.name)] for link in site.links]
+        if state in (LinkState.DOWN, LinkState.UNREACHABLE):
+            return max(r.since for r in records)
+        if state in (LinkState.UP, LinkState.DEGRADED):
+            return min((r.since for r in records if r.state is state or
+                        r.state in (LinkState.UP, LinkState.DEGRADED)), default=now)
+        return now
+
+    def before_cut(self, site: str, link: str | None) -> tuple[float | None, float | None]:
+        """Loss ratio and median RTT over the last rounds in which the link (for a site: its
+        best link) still answered."""
+        names = [link] if link is not None else [each.name for each in self.sites[site].site.links]
+        figures = [(self.links[(site, name)].health.loss_before_cut,
+                    self.links[(site, name)].health.rtt_before_cut) for name in names]
+        known = [f for f in figures if f[0] is not None]
+        return min(known, key=lambda f: f[0] or 0.0) if known else (None, None)

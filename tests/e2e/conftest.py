@@ -31,3 +31,11 @@ def make_testbed() -> Iterator[Callable[..., Testbed]]:
             failures.append(str(exc))
     if failures:
         pytest.fail("testbed teardown failed:\n" + "\n".join(failures))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from tests.support.collector_process import free_port
 from tests.support.config_fixtures import INVALID, ROOT, expected_errors
 
 pytestmark = pytest.mark.integration
@@ -42,3 +43,18 @@ def test_missing_config_file_is_a_config_error():
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "no/such/collector.yml: cannot read the file: No such file or directory")
+
+
+def test_a_data_dir_that_cannot_be_created_stops_the_collector_with_status_1(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    config = tmp_path / "collector.yml"
+    config.write_text(
+        f"collector: {{listen: '127.0.0.1:{free_port()}', data_dir: {tmp_path}/a-file/data}}\n"
+        "sites:\n  - name: core\n    links: [{name: lan, kind: fiber, targets: [127.0.0.1]}]\n")
+    done = collector("run", "-c", str(config))
+    if "ICMP" in done.stderr and "ping_group_range" in done.stderr:
+        pytest.skip("ICMP sockets not permitted here, which is checked first")
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith(
+        f"collector: cannot start: collector.data_dir {tmp_path}/a-file/data: cannot create "
+        "it: Not a directory")

@@ -26,7 +26,7 @@ class AgentProcess:
     """
 
     def __init__(self, workdir: Path, settings: dict[str, object],
-                 launcher: Launcher = subprocess.Popen) -> None:
+                 launcher: Launcher = subprocess.Popen, boot_time: float | None = None) -> None:
         self.workdir = workdir
         self.state_dir = workdir / "state"
         self.config_path = workdir / "agent.conf"
@@ -35,12 +35,15 @@ class AgentProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
         self._launcher = launcher
+        # With a boot time, the host looks as if it had just restarted at that time.
+        self._module = (["agent"] if boot_time is None
+                        else ["tests.support.rebooted_agent", repr(boot_time)])
         self._process: subprocess.Popen[str] | None = None
         self._log: list[str] = []
 
     def start(self) -> AgentProcess:
         self._process = self._launcher(
-            [sys.executable, "-m", "agent", "run", "-c", str(self.config_path)],
+            [sys.executable, "-m", *self._module, "run", "-c", str(self.config_path)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=str(Path(__file__).parents[2]))
         threading.Thread(target=self._read_log, args=(self._process,), daemon=True).start()

@@ -95,6 +95,12 @@ class CollectorProcess:
         wait_until(lambda: self.link_state(site, link) == state, timeout=timeout, interval=0.1,
                    what=f"{site}/{link} to be {state} (is {self.link_state(site, link)})")
 
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would end it: no shutdown at all."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
     def stop(self) -> None:
         if self._process is None or self._process.poll() is not None:
             return

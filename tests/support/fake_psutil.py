@@ -94,6 +94,6 @@ UNAME = {"sysname": "Linux", "release": "6.1.0-test", "version": "#1 SMP", "mach
 
 def fake_reader_kwargs() -> dict:
     """Keyword arguments that make a HostReader read only the fakes."""
-    return {"psutil": FakePsutil(), "clock": lambda: 1_790_000_100.0, "statvfs": fake_statvfs,
+    return {"system": FakePsutil(), "clock": lambda: 1_790_000_100.0, "statvfs": fake_statvfs,
             "disks": lambda: WHOLE_DISKS, "uname": lambda: dict(UNAME)}
 

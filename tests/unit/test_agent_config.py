@@ -1,8 +1,16 @@
 """The agent's key = value config: what valid files give, and how invalid ones are told."""
 
+import re
+
 import pytest
 
-from agent.config import AgentConfigError, parse_config_text, parse_duration, parse_size
+from agent.config import (
+    AgentConfigError,
+    parse_config_text,
+    parse_duration,
+    parse_size,
+    split_url,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -90,3 +98,29 @@ def test_durations_read_like_the_collectors(text, seconds):
     ("65536", 65536), ("512KiB", 524288), ("64MiB", 64 * 2**20), ("1GiB", 2**30)])
 def test_sizes(text, size):
     assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(("url", "parts"), [
+    ("https://pantau.example:9147", ("https", "pantau.example", 9147, "")),
+    ("https://pantau.example", ("https", "pantau.example", 443, "")),
+    ("http://192.0.2.5", ("http", "192.0.2.5", 80, "")),
+    ("http://[2001:db8::5]:8080/pantau/", ("http", "2001:db8::5", 8080, "/pantau")),
+    ("https://mon_1.opd.local/a/b", ("https", "mon_1.opd.local", 443, "/a/b")),
+])
+def test_collector_urls(url, parts):
+    assert split_url(url) == parts
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("ftp://x", "'ftp://x' is not an http:// or https:// URL"),
+    ("https://", "'https://' is not an http:// or https:// URL"),
+    ("https://user:pw@host", "is not an http:// or https:// URL"),
+    ("https://host/path?query", "is not an http:// or https:// URL"),
+    ("https://host#top", "is not an http:// or https:// URL"),
+    ("https://bücher.example", "is not an http:// or https:// URL"),
+    ("https://host:99999", "'https://host:99999': port 99999 is out of range"),
+    ("https://host:0", "port 0 is out of range"),
+])
+def test_urls_the_agent_cannot_use_are_refused(url, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        split_url(url)

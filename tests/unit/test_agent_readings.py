@@ -14,7 +14,7 @@ pytestmark = pytest.mark.unit
 
 def read(**overrides):
     kwargs = {**fake_reader_kwargs(), **overrides}
-    return HostReader(**kwargs).read(), kwargs["psutil"]
+    return HostReader(**kwargs).read(), kwargs["system"]
 
 
 def series(samples, name):
@@ -99,7 +99,7 @@ def test_a_failing_group_is_left_out_and_logged_once_per_change():
 
     stream = io.StringIO()
     fake = BrokenNet()
-    reader = HostReader(**{**fake_reader_kwargs(), "psutil": fake},
+    reader = HostReader(**{**fake_reader_kwargs(), "system": fake},
                         log=Log(stream=stream, journal=False))
     for _ in range(3):
         reading = reader.read()

@@ -228,7 +228,7 @@ def test_shipped_configs_are_valid(path: Path) -> None:
 def _field_names(model: type[pydantic.BaseModel]) -> set[str]:
     names: set[str] = set()
     for name, field in model.model_fields.items():
-        names.add(name)
+        names.add(field.alias or name)  # the key as written: `from`, not `sender`
         candidates = [field.annotation, *getattr(field.annotation, "__args__", ())]
         for candidate in candidates:
             if isinstance(candidate, type) and issubclass(candidate, pydantic.BaseModel):

@@ -121,7 +121,11 @@ def test_leaf_cut_goes_down_after_n_rounds_and_logs_one_transition_each(caplog):
         transitions += round_(store, "opd", down={"198.18.1.2"})
     assert [(t.link, t.new) for t in transitions] == [
         ("fo", LinkState.DOWN), (None, LinkState.DOWN)]
-    assert store.links[("opd", "fo")].since == 1_000_020.0
+    # Decided at the second failed round, dated from the start of the first one (a round
+    # here lasts 0.1 s).
+    assert [t.at for t in transitions] == [1_000_020.0, 1_000_020.0]
+    assert [t.since for t in transitions] == [pytest.approx(1_000_009.9)] * 2
+    assert store.links[("opd", "fo")].since == pytest.approx(1_000_009.9)
     assert sum("opd/fo is down" in r.message for r in caplog.records) == 1
 
 

@@ -1,0 +1,330 @@
+"""The alerting engine: from link and site states to outages and notifications.
+
+Pure: it is fed transitions, reboots and agent states, asked `tick()` on a clock, and answers
+with the notifications to send; it writes outages to the outage log so that a restarted
+collector neither announces an outage twice nor forgets to announce its end.
+
+- A site that goes `down` is a cut; sites that go `unreachable` behind it are listed in the
+  cut's one mail, and again in its one recovery mail. Events within `group_window` of the
+  first go out together; causes are judged at the window's end, when the agents of the site
+  have replayed what they spooled through the gap.
+- A link that goes down while its site stays up (through a second link) is announced on its
+  own; so is a link degraded for `degraded_after`.
+- A site or link changing state more than `flap_transitions` times in `flap_window` gets one
+  "flapping" mail, then none until it has kept one state for `flap_window`.
+- During a maintenance window of a site its outages are planned: logged, never mailed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from collector.alerting.notifications import AffectedSite, EventKind, Notification
+from collector.alerting.outage_log import Cause, OutageLog
+from collector.config import CollectorConfig
+from collector.state.health import LinkState
+from collector.state.store import Transition
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str | None]
+"""(site, link): link None for the site as a whole."""
+
+
+class Evidence(Protocol):
+    def cause(self, site: str, start: float, end: float) -> tuple[Cause, str]: ...
+
+
+class Calendar(Protocol):
+    def active(self, site: str, t: float) -> object | None: ...
+
+
+class LinkFigures(Protocol):
+    def before_cut(self, site: str, link: str | None) -> tuple[float | None, float | None]:
+        """Loss ratio and median RTT over the rounds before a cut."""
+        ...
+
+
+@dataclass
+class _Outage:
+    id: int
+    started_at: float
+    planned: bool
+    announced: bool
+    root: str | None = None
+    loss_before: float | None = None
+    rtt_before: float | None = None
+    reminded_at: float = 0.0
+
+
+@dataclass
+class _Group:
+    deadline: float
+    downs: list[Key] = field(default_factory=list)
+    recoveries: list[tuple[Key, _Outage, float]] = field(default_factory=list)
+    others: list[Notification] = field(default_factory=list)
+
+
+class AlertEngine:
+    def __init__(self, config: CollectorConfig, outages: OutageLog, evidence: Evidence,
+                 figures: LinkFigures, calendar: Calendar | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._config = config
+        self._settings = config.alerting
+        self._log = outages
+        self._evidence = evidence
+        self._figures = figures
+        self._calendar = calendar
+        self._clock = clock
+        self._titles = {site.name: site.title for site in config.sites}
+        self._parents = {site.name: [link.parent for link in site.links if link.parent]
+                         for site in config.sites}
+        self._states: dict[Key, LinkState] = {}
+        self._open: dict[Key, _Outage] = {}
+        self._changes: dict[Key, deque[float]] = {}
+        self._flapping: set[Key] = set()
+        self._degraded_since: dict[Key, float] = {}
+        self._degraded_told: set[Key] = set()
+        self._group: _Group | None = None
+        self._restore()
+
+    def _restore(self) -> None:
+        for outage in self._log.open_outages():
+            self._open[(outage.site, outage.link)] = _Outage(
+                outage.id, outage.started_at, outage.planned, self._log.announced(outage.id),
+                outage.root_site, reminded_at=self._clock())
+        if self._open:
+            log.info("%d outages still open from before the restart", len(self._open))
+
+    # -- input ---------------------------------------------------------------------------
+
+    def on_transitions(self, transitions: list[Transition]) -> None:
+        for transition in transitions:
+            key = (transition.site, transition.link)
+            self._states[key] = transition.new
+            self._count_change(key, transition)
+            if transition.new is LinkState.DEGRADED and transition.link is not None:
+                self._degraded_since.setdefault(key, transition.at)
+            else:
+                self._degraded_since.pop(key, None)
+                self._degraded_told.discard(key)
+            if transition.link is None:
+                self._site_changed(transition)
+            else:
+                self._link_changed(transition)
+
+    def _count_change(self, key: Key, transition: Transition) -> None:
+        if LinkState.DOWN not in (transition.old, transition.new) and \
+                LinkState.UNREACHABLE not in (transition.old, transition.new):
+            return
+        changes = self._changes.setdefault(key, deque())
+        changes.append(transition.at)
+        while changes and changes[0] < transition.at - self._settings.flap_window:
+            changes.popleft()
+        if len(changes) > self._settings.flap_transitions and key not in self._flapping:
+            self._flapping.add(key)
+            site, link = key
+            self._queue(Notification(EventKind.FLAPPING, transition.at, site,
+                                     self._titles[site], link=link,
+                                     detail=f"{len(changes)} changes of state"))
+
+    def _site_changed(self, t: Transition) -> None:
+        key: Key = (t.site, None)
+        if t.new in (LinkState.DOWN, LinkState.UNREACHABLE):
+            outage = self._open.get(key)
+            root = None if t.new is LinkState.DOWN else self._cut_above(t.site)
+            if outage is None:
+                outage = self._start(key, t.since, root)
+            elif outage.root != root:
+                outage.root = root
+                self._log.set_root(outage.id, root)
+            if not outage.announced and not outage.planned:
+                self._pending().downs.append(key)
+        elif t.new in (LinkState.UP, LinkState.DEGRADED) and key in self._open:
+            self._finish(key, t.since)
+
+    def _link_changed(self, t: Transition) -> None:
+        key: Key = (t.site, t.link)
+        if t.new is LinkState.DOWN and key not in self._open:
+            outage = self._start(key, t.since, None)
+            if not outage.planned:
+                self._pending().downs.append(key)
+        elif t.new in (LinkState.UP, LinkState.DEGRADED) and key in self._open:
+            self._finish(key, t.since)
+
+    def _start(self, key: Key, at: float, root: str | None) -> _Outage:
+        site, link = key
+        planned = self._calendar is not None and self._calendar.active(site, at) is not None
+        loss, rtt = self._figures.before_cut(site, link)
+        outage_id = self._log.open(site, link, at, planned=planned, root_site=root)
+        outage = _Outage(outage_id, at, planned, False, root, loss, rtt, reminded_at=at)
+        self._open[key] = outage
+        return outage
+
+    def _finish(self, key: Key, at: float) -> None:
+        outage = self._open.pop(key)
+        # The cause is judged when the group goes out; until then the outage stays open in
+        # the log, so a crash in between loses nothing.
+        self._pending().recoveries.append((key, outage, at))
+
+    def _cut_above(self, site: str) -> str | None:
+        """The nearest site above ``site`` that is down: the cut it hangs behind."""
+        seen: set[str] = set()
+        frontier = list(self._parents.get(site, []))
+        while frontier:
+            parent = frontier.pop(0)
+            if parent in seen:
+                continue
+            seen.add(parent)
+            if self._states.get((parent, None)) is LinkState.DOWN:
+                return parent
+            frontier += self._parents.get(parent, [])
+        return None
+
+    def on_notification(self, notification: Notification) -> None:
+        """An event decided elsewhere (a reboot, an agent gone silent) to send with the rest,
+        unless its site is in an outage, whose mail then tells the story."""
+        if (notification.site, None) in self._open:
+            return
+        if self._calendar is not None and self._calendar.active(notification.site,
+                                                                notification.at):
+            return
+        self._queue(notification)
+
+    def site_in_outage(self, site: str) -> bool:
+        return (site, None) in self._open
+
+    # -- output --------------------------------------------------------------------------
+
+    def _pending(self) -> _Group:
+        if self._group is None:
+            self._group = _Group(self._clock() + self._settings.group_window)
+        return self._group
+
+    def _queue(self, notification: Notification) -> None:
+        self._pending().others.append(notification)
+
+    def tick(self) -> list[Notification]:
+        """Notifications due now: a group whose window has passed, reminders, degradations."""
+        now = self._clock()
+        due: list[Notification] = []
+        self._check_degraded(now)
+        self._check_stable(now)
+        if self._group is not None and now >= self._group.deadline:
+            group, self._group = self._group, None
+            due += self._flush(group, now)
+        due += self._reminders(now)
+        return due
+
+    def _flush(self, group: _Group, now: float) -> list[Notification]:
+        out: list[Notification] = list(group.others)
+        recovered = {key: (outage, at) for key, outage, at in group.recoveries}
+        # Going down and up again more than once within one window says nothing yet: wait
+        # for the next window (or for the flapping verdict) before telling anyone.
+        opened_at = group.deadline - self._settings.group_window
+        busy = {key for key, changes in self._changes.items()
+                if sum(1 for at in changes if at >= opened_at) >= 3}
+        for key in busy:
+            if key in self._open and not self._open[key].announced:
+                self._pending().downs.append(key)
+        for key in dict.fromkeys(group.downs):
+            outage = self._open.get(key)
+            if outage is None or outage.announced or outage.planned or key in busy:
+                continue
+            site, link = key
+            if outage.root is not None and (outage.root, None) in self._open:
+                continue  # listed in the mail about the cut it hangs behind
+            if link is not None and (site, None) in self._open:
+                continue  # the whole site is out: its own mail says so
+            if key in self._flapping:
+                continue
+            out.append(Notification(
+                EventKind.DOWN, now, site, self._titles[site], link=link,
+                started_at=outage.started_at, loss_before=outage.loss_before,
+                rtt_before=outage.rtt_before, affected=self._behind(site) if link is None
+                else (), outage_id=outage.id))
+            outage.announced = True
+            self._log.mark_announced(outage.id)
+        went_down = set(group.downs)
+        for key, (outage, ended) in recovered.items():
+            site, link = key
+            cause, evidence = self._evidence.cause(site, outage.started_at, ended)
+            self._log.close_outage(outage.id, ended, cause, evidence)
+            if outage.planned or key in self._flapping or key in busy:
+                continue
+            if not outage.announced and not (key in went_down and outage.root is None):
+                continue  # told in the mail about the cut it hung behind
+            # An outage that began and ended within one window gets one mail, which says
+            # both.
+            affected = tuple(
+                AffectedSite(other, self._titles[other], "recovered" if other_key in recovered
+                             else str(self._states.get(other_key, LinkState.UNKNOWN)))
+                for other_key in self._children_of(site, recovered)
+                for other in (other_key[0],))
+            out.append(Notification(
+                EventKind.RECOVERED, now, site, self._titles[site], link=link,
+                started_at=outage.started_at, ended_at=ended, cause=cause, evidence=evidence,
+                loss_before=outage.loss_before, rtt_before=outage.rtt_before,
+                affected=affected if link is None else (), outage_id=outage.id))
+        return out
+
+    def _behind(self, root: str) -> tuple[AffectedSite, ...]:
+        return tuple(AffectedSite(site, self._titles[site], str(self._states.get(
+            (site, None), LinkState.UNREACHABLE)))
+            for (site, link), outage in self._open.items()
+            if link is None and outage.root == root)
+
+    def _children_of(self, root: str, recovered: dict[Key, tuple[_Outage, float]]) -> list[Key]:
+        found = [key for key, (outage, _) in recovered.items()
+                 if key[1] is None and outage.root == root]
+        found += [key for key, outage in self._open.items()
+                  if key[1] is None and outage.root == root]
+        return found
+
+    def _reminders(self, now: float) -> list[Notification]:
+        every = self._settings.reminder_interval
+        if not every:
+            return []
+        out = []
+        for (site, link), outage in self._open.items():
+            if not outage.announced or outage.planned or outage.root is not None:
+                continue
+            if now - outage.reminded_at >= every:
+                outage.reminded_at = now
+                out.append(Notification(
+                    EventKind.REMINDER, now, site, self._titles[site], link=link,
+                    started_at=outage.started_at, affected=self._behind(site),
+                    outage_id=outage.id))
+        return out
+
+    def _check_degraded(self, now: float) -> None:
+        for key, since in self._degraded_since.items():
+            if key in self._degraded_told or now - since < self._settings.degraded_after:
+                continue
+            self._degraded_told.add(key)
+            site, link = key
+            loss, rtt = self._figures.before_cut(site, link)
+            self._queue(Notification(EventKind.DEGRADED, now, site, self._titles[site],
+                                     link=link, started_at=since, loss_before=loss,
+                                     rtt_before=rtt))
+
+    def _check_stable(self, now: float) -> None:
+        for key in list(self._flapping):
+            changes = self._changes.get(key)
+            if changes and now - changes[-1] < self._settings.flap_window:
+                continue
+            self._flapping.discard(key)
+            site, link = key
+            state = self._states.get(key, LinkState.UNKNOWN)
+            log.info("%s%s is stable again (%s)", site, f"/{link}" if link else "", state)
+            outage = self._open.get(key)
+            if outage is not None and not outage.announced and not outage.planned:
+                self._pending().downs.append(key)
+            elif outage is None:
+                self._queue(Notification(EventKind.RECOVERED, now, site, self._titles[site],
+                                         link=link, detail="stable again after flapping"))

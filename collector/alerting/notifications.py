@@ -1,0 +1,73 @@
+"""What the alerting engine tells people about: one notification per event, grouped into mails.
+
+These are plain data: the engine decides what happened, the mail renderer decides how to say
+it (in Indonesian or English) and to whom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from collector.alerting.outage_log import Cause
+
+
+class EventKind(StrEnum):
+    DOWN = "down"
+    """A site (or a link of a site that stays up through another) stopped answering."""
+    RECOVERED = "recovered"
+    DEGRADED = "degraded"
+    """A link has been losing packets or slow for longer than alerting.degraded_after."""
+    FLAPPING = "flapping"
+    """A link changed state more than alerting.flap_transitions times in flap_window."""
+    AGENT_SILENT = "agent_silent"
+    AGENT_BACK = "agent_back"
+    REBOOT = "reboot"
+    """A router (sysUpTime) or a server (boot time) restarted."""
+    REMINDER = "reminder"
+    """An outage still lasts: sent every alerting.reminder_interval."""
+
+
+@dataclass(frozen=True)
+class AffectedSite:
+    """A site cut off by an outage: `down` (its own links failed) or `unreachable` (it hangs
+    behind the site that failed)."""
+
+    site: str
+    title: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: EventKind
+    at: float
+    """When the event was decided (Unix time)."""
+    site: str
+    """The site the event is about: for an outage, the cut (the affected sites hang behind)."""
+    site_title: str
+    link: str | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    cause: Cause | None = None
+    evidence: str = ""
+    loss_before: float | None = None
+    """Loss ratio over the rounds before the cut (from the link's window)."""
+    rtt_before: float | None = None
+    """Median RTT in seconds over the rounds before the cut."""
+    affected: tuple[AffectedSite, ...] = ()
+    detail: str = ""
+    """Free text for device, server and agent events (quoted device text included)."""
+    outage_id: int | None = None
+    planned: bool = False
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """Every site the notification concerns: the cut first, then those behind it."""
+        return (self.site, *(a.site for a in self.affected if a.site != self.site))

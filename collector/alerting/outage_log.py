@@ -1,0 +1,137 @@
+"""The outage log: every outage of a site or a link, open or closed, in SQLite.
+
+It survives collector restarts: an outage open when the collector stopped is still open when
+it starts again, so no second "down" mail goes out and the "recovered" mail still does. The
+monthly report and the availability metric read it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from collector.errors import DataError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outages (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    link TEXT,                -- NULL: the site as a whole
+    started_at REAL NOT NULL, -- Unix time
+    ended_at REAL,            -- NULL while the outage lasts
+    cause TEXT NOT NULL DEFAULT 'unknown',
+    evidence TEXT NOT NULL DEFAULT '',
+    planned INTEGER NOT NULL DEFAULT 0,
+    root_site TEXT,           -- the site whose cut this outage is behind; NULL for the cut itself
+    announced INTEGER NOT NULL DEFAULT 0  -- its "down" mail went to the outbox
+);
+CREATE INDEX IF NOT EXISTS outages_open ON outages (ended_at);
+CREATE INDEX IF NOT EXISTS outages_time ON outages (started_at);
+"""
+
+
+class Cause(StrEnum):
+    """What an outage most likely was."""
+
+    LINK = "link"
+    """The site's server reported through the gap: it stayed up, the link failed."""
+    POWER = "power"
+    """The site's router or server restarted inside the gap: it lost power."""
+    UNKNOWN = "unknown"
+    """No evidence either way."""
+
+
+@dataclass(frozen=True)
+class Outage:
+    id: int
+    site: str
+    link: str | None
+    started_at: float
+    ended_at: float | None
+    cause: Cause
+    evidence: str
+    planned: bool
+    root_site: str | None
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+
+class OutageLog:
+    """Thread-safe; every write is committed at once (an outage must survive a crash)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            if self.path != Path(":memory:"):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False,
+                                       isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as err:
+            raise DataError(f"cannot open the outage log {self.path}: {err} (is "
+                            "collector.data_dir writable by the collector's user?)") from err
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def open(self, site: str, link: str | None, started_at: float, planned: bool = False,
+             root_site: str | None = None) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO outages (site, link, started_at, planned, root_site) "
+                "VALUES (?, ?, ?, ?, ?)", (site, link, started_at, int(planned), root_site))
+            return int(cursor.lastrowid or 0)
+
+    def close_outage(self, outage_id: int, ended_at: float, cause: Cause = Cause.UNKNOWN,
+                     evidence: str = "") -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE outages SET ended_at = ?, cause = ?, evidence = ? WHERE id = ?",
+                (ended_at, cause.value, evidence, outage_id))
+
+    def mark_announced(self, outage_id: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outages SET announced = 1 WHERE id = ?", (outage_id,))
+
+    def announced(self, outage_id: int) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT announced FROM outages WHERE id = ?",
+                                   (outage_id,)).fetchone()
+        return bool(row and row[0])
+
+    def set_root(self, outage_id: int, root_site: str | None) -> None:
+        with self._lock:
+            self._db.execute("UPDATE outages SET root_site = ? WHERE id = ?",
+                             (root_site, outage_id))
+
+    def get(self, outage_id: int) -> Outage | None:
+        found = self._select("SELECT * FROM outages WHERE id = ?", (outage_id,))
+        return found[0] if found else None
+
+    def open_outages(self) -> list[Outage]:
+        return self._select("SELECT * FROM outages WHERE ended_at IS NULL ORDER BY id", ())
+
+    def between(self, start: float, end: float) -> list[Outage]:
+        """Outages that overlap [start, end), open ones included, oldest first."""
+        return self._select(
+            "SELECT * FROM outages WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) "
+            "ORDER BY started_at, id", (end, start))
+
+    def _select(self, query: str, args: tuple[object, ...]) -> list[Outage]:
+        with self._lock:
+            rows = self._db.execute(query, args).fetchall()
+        return [Outage(row[0], row[1], row[2], row[3], row[4], Cause(row[5]), row[6],
+                       bool(row[7]), row[8]) for row in rows]
+
+
+def outage_log_path(data_dir: Path) -> Path:
+    """Where the collector keeps its outage log, in its data directory."""
+    return data_dir / "outages.sqlite"

@@ -1,0 +1,31 @@
+"""Why a mail could not be sent, in a small fixed set of kinds (they label a metric)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from collector.errors import PantauError
+
+
+class MailErrorKind(StrEnum):
+    CONNECT = "connect"
+    """The server could not be reached, or dropped the connection."""
+    TLS = "tls"
+    """TLS failed: an untrusted or mismatched certificate, or no STARTTLS offered."""
+    AUTH = "auth"
+    """The server refused the username and password, or offers no way to log in."""
+    REJECTED = "rejected"
+    """The server refused the sender, the recipients or the message."""
+    TIMEOUT = "timeout"
+    OTHER = "other"
+
+
+class MailError(PantauError):
+    """A failed delivery. `permanent` is set when the server refused the mail itself with a
+    5xx reply: sending it again would be refused again."""
+
+    def __init__(self, kind: MailErrorKind, detail: str, *, permanent: bool = False) -> None:
+        self.kind = kind
+        self.detail = detail
+        self.permanent = permanent
+        super().__init__(f"{kind.value}: {detail}")

@@ -1,0 +1,231 @@
+"""One mail from one group of notifications: subject, plain text and HTML bodies, recipients,
+and headers that mail rules can sort on.
+
+The engine groups the events that land within a short window; whatever it hands over here
+becomes exactly one mail, so an outage that cuts off nine sites is one mail, not nine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from collector.alerting.notifications import EventKind, Notification
+from collector.config import CollectorConfig
+from collector.config.mail import CENTRAL_GROUP, MailSettings
+from collector.mail.message import Mail
+from collector.mail.words import (
+    WORDS,
+    Words,
+    format_ratio,
+    format_rtt,
+    format_span,
+    format_time,
+)
+
+SUBJECT_PREFIX = "[Pantau]"
+# More than this many events in one subject is no longer readable on a phone.
+SUBJECT_EVENTS = 3
+FALLBACK_SENDER = "pantau@localhost"
+OUTAGE_KINDS = (EventKind.DOWN, EventKind.RECOVERED, EventKind.REMINDER)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One notification, laid out once and written as text and as HTML."""
+
+    title: str
+    sentence: str
+    rows: tuple[tuple[str, str], ...]
+    affected_label: str
+    affected: tuple[str, ...]
+
+
+def render(notifications: Sequence[Notification], config: CollectorConfig) -> Mail | None:
+    """The mail telling about `notifications`, in `mail.language`; None when there are none."""
+    if not notifications:
+        return None
+    mail = config.mail
+    words = WORDS[mail.language]
+    zone = config.collector.zone
+    blocks = [_block(n, words, zone) for n in notifications]
+    abbreviation = datetime.fromtimestamp(notifications[-1].at, zone).tzname()
+    footer = words.footer.format(zone=f"{abbreviation} ({config.collector.timezone})")
+    return Mail(
+        sender=mail.sender or FALLBACK_SENDER,
+        to=recipients(notifications, config),
+        subject=_subject(notifications, words),
+        text=_text(blocks, words, footer),
+        html=_html(blocks, words, footer),
+        headers=_headers(notifications),
+        message_id=message_id(notifications, mail),
+        date=max(n.at for n in notifications),
+    )
+
+
+def recipients(notifications: Sequence[Notification], config: CollectorConfig) -> tuple[str, ...]:
+    """`central`, then the `notify` groups of every site concerned, each address once."""
+    groups = config.mail.groups
+    names = [CENTRAL_GROUP]
+    known = {site.name: site for site in config.sites}
+    for notification in notifications:
+        for site in notification.sites:
+            # A site dropped from the config by a reload may still be named by an old event.
+            if site in known:
+                names.extend(known[site].notify)
+    seen: dict[str, str] = {}
+    for name in names:
+        for address in groups.get(name, ()):
+            seen.setdefault(address.lower(), address)
+    return tuple(seen.values())
+
+
+def message_id(notifications: Sequence[Notification], mail: MailSettings) -> str:
+    """A Message-ID that depends on the notifications only, not on when it is rendered."""
+    content = json.dumps([asdict(n) for n in notifications], sort_keys=True, default=str)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+    domain = (mail.sender or FALLBACK_SENDER).rpartition("@")[2]
+    return f"<pantau.{digest}@{domain}>"
+
+
+def _headers(notifications: Sequence[Notification]) -> tuple[tuple[str, str], ...]:
+    def joined(values: list[str]) -> str:
+        return ", ".join(dict.fromkeys(values))
+
+    headers = [("X-Pantau-Event", joined([n.kind.value for n in notifications])),
+               ("X-Pantau-Sites", joined([s for n in notifications for s in n.sites]))]
+    causes = [n.cause.value for n in notifications if n.cause is not None]
+    if causes:
+        headers.append(("X-Pantau-Cause", joined(causes)))
+    outages = [str(n.outage_id) for n in notifications if n.outage_id is not None]
+    if outages:
+        headers.append(("X-Pantau-Outage", joined(outages)))
+    headers.append(("X-Pantau-Planned",
+                    "yes" if all(n.planned for n in notifications) else "no"))
+    return tuple(headers)
+
+
+def _subject(notifications: Sequence[Notification], words: Words) -> str:
+    if len(notifications) == 1:
+        return f"{SUBJECT_PREFIX} {_summary(notifications[0], words, long=True)}"
+    shown = [_summary(n, words, long=False) for n in notifications[:SUBJECT_EVENTS]]
+    rest = len(notifications) - SUBJECT_EVENTS
+    if rest > 0:
+        shown.append(words.more.format(n=rest))
+    return f"{SUBJECT_PREFIX} {words.events.format(n=len(notifications))}: {', '.join(shown)}"
+
+
+def _summary(n: Notification, words: Words, *, long: bool) -> str:
+    """PUTUS: diskominfo (3 lokasi terdampak); without `long`, the headline and place only."""
+    headline = words.headline[n.kind]
+    if n.planned:
+        headline += f" ({words.planned_tag})"
+    place = f"{n.site}/{n.link}" if _about_link(n) else n.site
+    if not long:
+        return f"{headline} {place}"
+    detail = ""
+    if n.kind is EventKind.DOWN and not _link_only(n):
+        count = len(n.sites)
+        affected = words.one_site_affected if count == 1 else words.sites_affected
+        detail = f" ({affected.format(n=count)})"
+    elif n.kind is EventKind.RECOVERED and n.duration is not None:
+        detail = " " + words.after.format(duration=format_span(words, n.duration))
+    elif n.kind is EventKind.REMINDER and n.started_at is not None:
+        detail = " " + words.lasting.format(duration=format_span(words, n.at - n.started_at))
+    elif n.kind is EventKind.DEGRADED and (quality := _quality(n, words)):
+        detail = f" ({quality})"
+    return f"{headline}: {place}{detail}"
+
+
+def _about_link(n: Notification) -> bool:
+    """The event concerns one link, not the site as a whole: a site cut names the sites
+    behind it, a link whose site stays reachable through another one names none."""
+    return n.link is not None and not n.affected
+
+
+def _link_only(n: Notification) -> bool:
+    """A link went down but its site is still reached through another one."""
+    return n.kind is EventKind.DOWN and _about_link(n)
+
+
+def _quality(n: Notification, words: Words) -> str:
+    loss = format_ratio(words, n.loss_before) if n.loss_before is not None else "?"
+    rtt = format_rtt(words, n.rtt_before) if n.rtt_before is not None else "?"
+    if n.loss_before is None and n.rtt_before is None:
+        return ""
+    return words.quality.format(loss=loss, rtt=rtt)
+
+
+def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
+    label = words.labels
+    what = (words.link_of.format(link=n.link, title=n.site_title) if _about_link(n)
+            else n.site_title)
+    template = words.link_only_down if _link_only(n) else words.sentence[n.kind]
+    rows: list[tuple[str, str]] = [(label["site"], f"{n.site_title} ({n.site})")]
+    if n.link:
+        rows.append((label["link"], n.link))
+    if n.started_at is not None:
+        rows.append((label["started"], format_time(words, n.started_at, zone)))
+    if n.ended_at is not None:
+        rows.append((label["ended"], format_time(words, n.ended_at, zone)))
+    if n.duration is not None:
+        rows.append((label["duration"], format_span(words, n.duration)))
+    elif n.kind is EventKind.REMINDER and n.started_at is not None:
+        rows.append((label["lasting"], format_span(words, n.at - n.started_at)))
+    if quality := _quality(n, words):
+        rows.append((label["before" if n.kind in OUTAGE_KINDS else "measured"], quality))
+    if n.cause is not None:
+        cause = words.cause[n.cause] + (f" ({n.evidence})" if n.evidence else "")
+        rows.append((label["cause"], cause))
+    if n.kind in OUTAGE_KINDS or n.planned:
+        rows.append((label["planned"], words.yes_planned if n.planned else words.no))
+    if n.detail:
+        rows.append((label["detail"], f'"{n.detail}"'))
+    if n.outage_id is not None:
+        rows.append((label["outage"], f"#{n.outage_id}"))
+    affected = tuple(f"{a.site}: {a.title} ({words.state.get(a.state, a.state)})"
+                     for a in n.affected)
+    sentence = template.format(what=what)
+    return _Block(title=_summary(n, words, long=True), sentence=sentence[:1].upper() + sentence[1:],
+                  rows=tuple(rows), affected_label=f"{label['affected']} ({len(affected)})",
+                  affected=affected)
+
+
+def _text(blocks: list[_Block], words: Words, footer: str) -> str:
+    lines: list[str] = []
+    if len(blocks) > 1:
+        lines += [words.intro.format(n=len(blocks)), ""]
+    width = max(len(name) for block in blocks for name, _ in block.rows)
+    for number, block in enumerate(blocks, 1):
+        lines.append(f"{number}. {block.title}" if len(blocks) > 1 else block.title)
+        lines += [block.sentence, ""]
+        lines += [f"  {name.ljust(width)} : {value}" for name, value in block.rows]
+        if block.affected:
+            lines += ["", f"  {block.affected_label}:"]
+            lines += [f"    - {site}" for site in block.affected]
+        lines.append("")
+    lines += ["-- ", footer]
+    return "\n".join(lines) + "\n"
+
+
+def _html(blocks: list[_Block], words: Words, footer: str) -> str:
+    esc = html.escape
+    parts = ['<!DOCTYPE html>\n<html><body style="font-family: sans-serif">']
+    if len(blocks) > 1:
+        parts.append(f"<p>{esc(words.intro.format(n=len(blocks)))}</p>")
+    for block in blocks:
+        parts.append(f"<h3>{esc(block.title)}</h3>\n<p>{esc(block.sentence)}</p>\n<table>")
+        parts += [f'<tr><th align="left">{esc(name)}</th><td>{esc(value)}</td></tr>'
+                  for name, value in block.rows]
+        parts.append("</table>")
+        if block.affected:
+            parts.append(f"<p>{esc(block.affected_label)}:</p>\n<ul>")
+            parts += [f"<li>{esc(site)}</li>" for site in block.affected]
+            parts.append("</ul>")
+    parts.append(f'<p style="color: gray">{esc(footer)}</p>\n</body></html>\n')
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Availability reports: per-site figures from the outage log and the maintenance calendar."""

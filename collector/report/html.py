@@ -1,0 +1,211 @@
+"""The monthly report as one self-contained HTML page for people who are not engineers.
+
+No script, no external stylesheet, font or image: inline CSS and inline SVG only, so the file
+can be mailed, archived with the SPBE evidence, opened offline and printed. Every text from the
+config (titles, reasons) is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from collector.config.mail import MailLanguage
+from collector.report import charts
+from collector.report.monthly import MonthlyReport, SiteReport
+from collector.report.words import REPORT_WORDS, ReportWords, month_name, percent, span, when
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222;
+margin:0 auto;max-width:1040px;padding:24px;line-height:1.4}
+h1{margin:0;font-size:28px}h2{margin-top:36px;font-size:20px}h3{margin:0;font-size:17px}
+.sub{color:#666;margin:4px 0}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:20px 0}
+.card{border:1px solid #ddd;border-radius:8px;padding:12px 14px;flex:1 1 0;min-width:120px}
+.card .value{font-size:26px;font-weight:700}.card .label{color:#555;font-size:13px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e6e6e6;vertical-align:middle}
+th{font-size:13px;color:#555;font-weight:600}
+td.num,th.num{text-align:right;white-space:nowrap}
+.big{font-size:22px;font-weight:700;white-space:nowrap}
+.good{color:#1f7a43}.fair{color:#9a6b00}.poor{color:#b52e2e}.none{color:#777}
+.name{color:#777;font-size:12px}
+.site{border:1px solid #e2e2e2;border-radius:8px;padding:14px 16px;margin:16px 0;
+break-inside:avoid}
+.site header{display:flex;justify-content:space-between;align-items:baseline;gap:12px}
+.facts{color:#444;font-size:14px;margin:6px 0 10px}
+.strip text{font-size:9px;fill:#666}
+.legend{font-size:13px;color:#444}.key{margin-right:12px;white-space:nowrap}
+.outages td,.outages th{font-size:13px;padding:4px 6px}
+.note{color:#555;font-size:13px}
+@media print{body{padding:0}.site{page-break-inside:avoid}}
+"""
+
+
+def render_html(report: MonthlyReport, language: MailLanguage = MailLanguage.ID) -> str:
+    words = REPORT_WORDS[language]
+    month = month_name(words, report.year, report.month)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{language.value}">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(words.title)} — {escape(month)}</title>",
+        f"<style>{_CSS}</style></head>",
+        "<body>",
+        _heading(report, words, month),
+        _summary(report, words),
+        _table(report, words),
+        f"<h2>{escape(words.timeline)}</h2>",
+        charts.legend(words),
+        *(_site(site, report, words, month) for site in report.worst_first()),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _heading(report: MonthlyReport, words: ReportWords, month: str) -> str:
+    zone = report.zone
+    shown_end = report.end if report.complete else report.now
+    period = (f"{when(words, report.start, zone, year=True)} – "
+              f"{when(words, shown_end, zone, year=True)} {_zone_name(report)}")
+    if not report.complete:
+        period += f" ({words.so_far})"
+    return (f"<header><h1>{escape(words.title)} — {escape(month)}</h1>"
+            f'<p class="sub">{escape(words.subtitle)}</p>'
+            f'<p class="sub">{escape(words.period)}: {escape(period)}. '
+            f"{escape(words.generated)}: "
+            f"{escape(when(words, report.now, zone, year=True))}.</p></header>")
+
+
+def _zone_name(report: MonthlyReport) -> str:
+    abbreviation = datetime.fromtimestamp(report.start, report.zone).tzname() or ""
+    return f"{abbreviation} ({report.zone.key})"
+
+
+def _summary(report: MonthlyReport, words: ReportWords) -> str:
+    sites = report.sites
+    figures = [site.figures for site in sites]
+    network = report.network
+    clean = sum(1 for f in figures if f.downtime_seconds == 0)
+    ranked = report.worst_first()
+    worst = ranked[0] if ranked and ranked[0].figures.availability is not None else None
+    cards = [
+        (words.summary["network"], _ratio_text(words, network), charts.grade(network)),
+        (words.summary["sites"], str(len(sites)), ""),
+        (words.summary["outages"], str(sum(f.counted for f in figures)), ""),
+        (words.summary["downtime"], _amount(words, sum(f.downtime_seconds for f in figures)), ""),
+        (words.summary["planned"], _amount(words, sum(f.planned_seconds for f in figures)), ""),
+    ]
+    if worst is not None:
+        availability = worst.figures.availability
+        cards.append((f"{words.summary['worst']}: {worst.title}",
+                      _ratio_text(words, availability), charts.grade(availability)))
+    html = ['<section class="cards">']
+    for label, value, grade in cards:
+        html.append(f'<div class="card"><div class="value {grade}">{escape(value)}</div>'
+                    f'<div class="label">{escape(label)}</div></div>')
+    html.append("</section>")
+    html.append(f'<p class="note">{escape(words.clean_sites.format(n=clean))}. '
+                f"{escape(words.definition)}</p>")
+    return "".join(html)
+
+
+def _ratio_text(words: ReportWords, ratio: float | None) -> str:
+    return "—" if ratio is None else percent(words, ratio)
+
+
+def _table(report: MonthlyReport, words: ReportWords) -> str:
+    col = words.columns
+    head = "".join(f'<th class="{cls}">{escape(col[key])}</th>' for key, cls in (
+        ("site", ""), ("availability", ""), ("downtime", "num"), ("outages", "num"),
+        ("longest", "num"), ("mttr", "num"), ("planned", "num")))
+    rows = []
+    for site in report.worst_first():
+        f = site.figures
+        availability = f.availability
+        grade = charts.grade(availability)
+        label = f"{site.title}: {_ratio_text(words, availability)} ({words.grades[grade]})"
+        shown = (_ratio_text(words, availability) if availability is not None
+                 else words.not_judged)
+        rows.append(
+            f'<tr><td><a href="#site-{escape(site.name)}">{escape(site.title)}</a>'
+            f'<div class="name">{escape(site.name)}</div></td>'
+            f'<td><div class="big {grade}">{escape(shown)}</div>'
+            f"{charts.bar(availability, label)}</td>"
+            f'<td class="num">{escape(_optional_span(words, f.downtime_seconds))}</td>'
+            f'<td class="num">{f.counted}</td>'
+            f'<td class="num">{escape(_optional_span(words, f.longest_seconds))}</td>'
+            f'<td class="num">{escape(_optional_span(words, f.mttr_seconds))}</td>'
+            f'<td class="num">{escape(_optional_span(words, f.planned_seconds))}</td></tr>')
+    return (f"<h2>{escape(words.table_title)}</h2>"
+            f'<table class="sites"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="note">{escape(words.bar_scale)}</p>')
+
+
+def _optional_span(words: ReportWords, seconds: float | None) -> str:
+    """A dash for nothing at all, so that real figures stand out in a column."""
+    return "—" if not seconds else span(words, seconds)
+
+
+def _amount(words: ReportWords, seconds: float) -> str:
+    return span(words, seconds) if seconds else "0"
+
+
+def _site(site: SiteReport, report: MonthlyReport, words: ReportWords, month: str) -> str:
+    f = site.figures
+    availability = f.availability
+    grade = charts.grade(availability)
+    shown = _ratio_text(words, availability) if availability is not None else words.not_judged
+    days = charts.days(list(f.downtime), list(f.planned), report.start, report.end,
+                       report.now, report.zone)
+    facts = (f"{words.columns['downtime']}: {_amount(words, f.downtime_seconds)} · "
+             f"{words.columns['outages']}: {f.counted} · "
+             f"{words.columns['planned']}: {_amount(words, f.planned_seconds)}")
+    return (f'<section class="site" id="site-{escape(site.name)}"><header>'
+            f'<h3>{escape(site.title)} <span class="name">{escape(site.name)}</span></h3>'
+            f'<span class="big {grade}">{escape(shown)}</span></header>'
+            f'<p class="facts">{escape(facts)}</p>'
+            f"{charts.strip(days, words, month, f'{site.title}: {words.timeline}')}"
+            f"{_outages(site, report, words)}{_windows(site, report, words)}</section>")
+
+
+def _outages(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str:
+    if not site.figures.outages:
+        return f'<p class="note">{escape(words.no_outages)}</p>'
+    col, zone = words.outage_columns, report.zone
+    counted = site.figures.outage_downtime
+    head = "".join(f"<th>{escape(col[key])}</th>"
+                   for key in ("start", "end", "duration", "counted", "cause", "planned"))
+    rows = []
+    for outage in site.figures.outages:
+        if outage.ended_at is None:
+            end, duration = words.ongoing, report.now - outage.started_at
+        else:
+            end, duration = when(words, outage.ended_at, zone), outage.ended_at - outage.started_at
+        cause = words.cause[outage.cause]
+        if outage.root_site:
+            cause += f" ({words.behind.format(site=outage.root_site)})"
+        rows.append(
+            f"<tr><td>{escape(when(words, outage.started_at, zone))}</td>"
+            f"<td>{escape(end)}</td><td>{escape(span(words, duration))}</td>"
+            f"<td>{escape(_optional_span(words, counted.get(outage.id)))}</td>"
+            f"<td>{escape(cause)}</td>"
+            f"<td>{escape(words.yes if outage.planned else words.no)}</td></tr>")
+    return (f'<table class="outages"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _windows(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str:
+    if not site.windows:
+        return ""
+    items = []
+    for window in site.windows:
+        text = (f"{when(words, window.start, report.zone)} – "
+                f"{when(words, window.end, report.zone)}")
+        if window.reason:
+            text += f": {window.reason}"
+        items.append(f"<li>{escape(text)}</li>")
+    return (f'<p class="note">{escape(words.maintenance)}:</p>'
+            f'<ul class="note">{"".join(items)}</ul>')

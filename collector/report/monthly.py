@@ -1,0 +1,130 @@
+"""The monthly availability report: every site's figures for one calendar month, and the files.
+
+`build_month` is pure (outages in, figures out); `write_month` reads the outage log and writes
+`pantau-availability-YYYY-MM.csv` and `.html`. Months are calendar months in
+`collector.timezone`; the current month is judged up to `now`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from collector.alerting.maintenance import MaintenanceCalendar, Window
+from collector.alerting.outage_log import Cause, Outage, OutageLog
+from collector.config import CollectorConfig
+from collector.report.availability import (
+    SiteAvailability,
+    network_availability,
+    site_availability,
+)
+from collector.report.period import month_bounds
+from collector.report.words import floor_decimal
+
+CSV_COLUMNS = (
+    "site", "title", "availability_ratio", "availability_percent", "outages",
+    "downtime_minutes", *(f"downtime_{cause.value}_minutes" for cause in Cause),
+    "longest_minutes", "mttr_minutes", "planned_minutes", "period_minutes",
+)
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    name: str
+    title: str
+    figures: SiteAvailability
+    windows: tuple[Window, ...]
+    """Maintenance windows overlapping the month, whole."""
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    year: int
+    month: int
+    start: float
+    end: float
+    now: float
+    zone: ZoneInfo
+    sites: tuple[SiteReport, ...]
+    """In the config's order."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def complete(self) -> bool:
+        return self.now >= self.end
+
+    @property
+    def network(self) -> float | None:
+        return network_availability([site.figures for site in self.sites])
+
+    def worst_first(self) -> list[SiteReport]:
+        """Lowest availability first; sites without a figure (all planned) last."""
+        return sorted(self.sites, key=lambda s: (
+            s.figures.availability is None, s.figures.availability or 0.0,
+            -s.figures.downtime_seconds, s.name))
+
+
+def build_month(config: CollectorConfig, outages: Sequence[Outage], year: int, month: int,
+                now: float) -> MonthlyReport:
+    """Figures for every configured site; `outages` are those overlapping the month."""
+    zone = config.collector.zone
+    start, end = month_bounds(year, month, zone)
+    calendar = MaintenanceCalendar(config)
+    sites = []
+    for site in config.sites:
+        planned = calendar.planned_intervals(site.name, start, end)
+        figures = site_availability(site.name, outages, planned, start, end, now)
+        windows = calendar.occurrences(site.name, start, figures.end)
+        sites.append(SiteReport(site.name, site.title, figures, tuple(windows)))
+    return MonthlyReport(year, month, start, end, now, zone, tuple(sites))
+
+
+def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, now: float,
+                out_dir: Path) -> list[Path]:
+    """Write the month's CSV and HTML into `out_dir` (created if missing); their paths."""
+    # Imported here: the HTML side is only needed by this one command, never by the collector.
+    from collector.report.html import render_html
+
+    start, end = month_bounds(year, month, config.collector.zone)
+    report = build_month(config, log.between(start, end), year, month, now)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"pantau-availability-{report.label}"
+    csv_path, html_path = stem.with_suffix(".csv"), stem.with_suffix(".html")
+    csv_path.write_text(render_csv(report), encoding="utf-8")
+    html_path.write_text(render_html(report, config.mail.language), encoding="utf-8")
+    return [csv_path, html_path]
+
+
+def render_csv(report: MonthlyReport) -> str:
+    """One row per site in config order; ratios for machines, a floored percent for people,
+    minutes for both. Empty cells where a figure does not exist (no MTTR without a repair)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for site in report.sites:
+        figures = site.figures
+        ratio = figures.availability
+        writer.writerow([
+            site.name, site.title,
+            "" if ratio is None else f"{floor_decimal(ratio, 8):f}",
+            "" if ratio is None else f"{floor_decimal(ratio * 100, 3):f}",
+            figures.counted,
+            _minutes(figures.downtime_seconds),
+            *(_minutes(figures.downtime_by_cause[cause]) for cause in Cause),
+            _minutes(figures.longest_seconds),
+            "" if figures.mttr_seconds is None else _minutes(figures.mttr_seconds),
+            _minutes(figures.planned_seconds),
+            _minutes(figures.period_seconds),
+        ])
+    return out.getvalue()
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.2f}"

@@ -1,0 +1,156 @@
+"""What the availability report says, in Bahasa Indonesia and in English.
+
+Month and day names, units and the decimal mark are the mails' (`collector.mail.words`), so a
+report and the mails of the same office read alike. No locale is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from zoneinfo import ZoneInfo
+
+from collector.alerting.outage_log import Cause
+from collector.config.mail import MailLanguage
+from collector.mail.words import WORDS, Words, format_span
+
+
+@dataclass(frozen=True)
+class ReportWords:
+    mail: Words
+    title: str
+    subtitle: str
+    period: str
+    so_far: str
+    generated: str
+    summary: dict[str, str]
+    clean_sites: str
+    table_title: str
+    columns: dict[str, str]
+    bar_scale: str
+    grades: dict[str, str]
+    definition: str
+    timeline: str
+    legend: dict[str, str]
+    day_tip: dict[str, str]
+    outage_columns: dict[str, str]
+    ongoing: str
+    yes: str
+    no: str
+    cause: dict[Cause, str]
+    behind: str
+    no_outages: str
+    maintenance: str
+    not_judged: str
+    clock: str
+    """Hour and minute separator."""
+
+
+INDONESIAN = ReportWords(
+    mail=WORDS[MailLanguage.ID],
+    title="Laporan Ketersediaan Jaringan",
+    subtitle="Pantau, pemantau jaringan",
+    period="Periode",
+    so_far="sampai saat laporan dibuat",
+    generated="Dibuat",
+    summary={"network": "Ketersediaan seluruh jaringan", "sites": "Lokasi",
+             "outages": "Gangguan", "downtime": "Total waktu putus",
+             "planned": "Pemeliharaan terencana", "worst": "Terendah"},
+    clean_sites="{n} tanpa gangguan",
+    table_title="Semua lokasi, yang terendah lebih dulu",
+    columns={"site": "Lokasi", "availability": "Ketersediaan", "downtime": "Waktu putus",
+             "outages": "Gangguan", "longest": "Terlama", "mttr": "Rata-rata pemulihan",
+             "planned": "Terencana"},
+    bar_scale="Panjang batang: skala 90–100%.",
+    grades={"good": "baik", "fair": "perlu perhatian", "poor": "buruk", "none": "tanpa data"},
+    definition=("Ketersediaan = 1 − waktu putus ÷ (lama periode − waktu pemeliharaan "
+                "terencana). Yang dihitung hanya saat lokasi tidak dapat dijangkau sama sekali; "
+                "satu jalur putus sementara jalur cadangan masih tersambung tidak dihitung."),
+    timeline="Per hari",
+    legend={"none": "tanpa gangguan", "short": "putus < 5 menit", "medium": "putus < 1 jam",
+            "long": "putus ≥ 1 jam", "planned": "hanya pemeliharaan", "future": "belum terjadi"},
+    day_tip={"down": "putus {span}", "planned": "pemeliharaan {span}", "none": "tanpa gangguan",
+             "future": "belum terjadi"},
+    outage_columns={"start": "Mulai", "end": "Selesai", "duration": "Lama",
+                    "counted": "Dihitung putus bulan ini", "cause": "Penyebab",
+                    "planned": "Terencana"},
+    ongoing="masih berlangsung",
+    yes="ya",
+    no="tidak",
+    cause={Cause.LINK: "jalur terputus", Cause.POWER: "listrik padam",
+           Cause.UNKNOWN: "belum diketahui"},
+    behind="tidak terjangkau di belakang {site}",
+    no_outages="Tidak ada gangguan pada periode ini.",
+    maintenance="Pemeliharaan terjadwal",
+    not_judged="seluruh periode terencana",
+    clock=".",
+)
+
+ENGLISH = ReportWords(
+    mail=WORDS[MailLanguage.EN],
+    title="Network Availability Report",
+    subtitle="Pantau network monitoring",
+    period="Period",
+    so_far="up to the time of this report",
+    generated="Generated",
+    summary={"network": "Whole network availability", "sites": "Sites",
+             "outages": "Outages", "downtime": "Total downtime",
+             "planned": "Planned maintenance", "worst": "Lowest"},
+    clean_sites="{n} without outages",
+    table_title="Every site, lowest first",
+    columns={"site": "Site", "availability": "Availability", "downtime": "Downtime",
+             "outages": "Outages", "longest": "Longest", "mttr": "Mean time to recover",
+             "planned": "Planned"},
+    bar_scale="Bar length: scale 90–100%.",
+    grades={"good": "good", "fair": "needs attention", "poor": "poor", "none": "no data"},
+    definition=("Availability = 1 − downtime ÷ (period − planned maintenance). Only time when "
+                "the site could not be reached at all counts; one link down while a backup "
+                "link still works does not."),
+    timeline="By day",
+    legend={"none": "no outage", "short": "down < 5 min", "medium": "down < 1 h",
+            "long": "down ≥ 1 h", "planned": "maintenance only", "future": "not yet"},
+    day_tip={"down": "down {span}", "planned": "maintenance {span}", "none": "no outage",
+             "future": "not yet"},
+    outage_columns={"start": "Start", "end": "End", "duration": "Duration",
+                    "counted": "Downtime this month", "cause": "Cause", "planned": "Planned"},
+    ongoing="ongoing",
+    yes="yes",
+    no="no",
+    cause={Cause.LINK: "link cut", Cause.POWER: "power cut", Cause.UNKNOWN: "unknown"},
+    behind="unreachable behind {site}",
+    no_outages="No outages in this period.",
+    maintenance="Scheduled maintenance",
+    not_judged="whole period planned",
+    clock=":",
+)
+
+REPORT_WORDS = {MailLanguage.ID: INDONESIAN, MailLanguage.EN: ENGLISH}
+
+
+def floor_decimal(value: float, places: int) -> Decimal:
+    """`value` cut (never rounded up) to `places` decimals: 99.9996% must not read 100%."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+
+
+def percent(words: ReportWords, ratio: float, places: int = 2) -> str:
+    """99,48% or 99.48%; 100% only without any downtime."""
+    if ratio >= 1:
+        return "100%"
+    return f"{floor_decimal(ratio * 100, places):f}".replace(".", words.mail.decimal) + "%"
+
+
+def span(words: ReportWords, seconds: float) -> str:
+    return format_span(words.mail, seconds)
+
+
+def when(words: ReportWords, at: float, zone: ZoneInfo, *, year: bool = False) -> str:
+    """3 November 22.15 (or 3 Nov 22:15), with the year when asked."""
+    local = datetime.fromtimestamp(at, zone)
+    month = words.mail.months[local.month - 1]
+    day = f"{local.day} {month}" + (f" {local.year}" if year else "")
+    return f"{day} {local.hour:02d}{words.clock}{local.minute:02d}"
+
+
+def month_name(words: ReportWords, year: int, month: int) -> str:
+    return f"{words.mail.months[month - 1]} {year}"

@@ -1,0 +1,312 @@
+"""Outage mails from the real collector on the namespace testbed, to a real SMTP server with
+STARTTLS and AUTH: one mail per outage, the sites behind a cut in it, causes, and nothing lost
+or sent twice through a mail server outage or a collector crash."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import functools
+import subprocess
+import sys
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from collector.alerting.outage_log import OutageLog, outage_log_path
+from tests.support.agent_process import AgentProcess
+from tests.support.collector_process import CollectorProcess
+from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
+from tests.support.snmpd import SnmpAgent, free_udp_port
+from tests.support.tls import make_pki
+from tests.support.waiting import wait_until
+from tests.testbed import Testbed, require_root
+
+pytestmark = pytest.mark.e2e
+
+ROUND = 0.6
+DOWN_AFTER = 3
+UP_AFTER = 2
+WINDOW = 2.0
+BEHIND_RELAY = ("h1", "h2", "h3")
+TOKEN = "agent-token-opd1-0123456789"
+
+
+def declare(tb: Testbed) -> None:
+    for site in ("core", "opd1", "relay", *BEHIND_RELAY):
+        tb.add_site(site)
+    tb.add_link("core", "uplink", parent=None, kind="fiber")
+    tb.add_link("opd1", "fo", parent="core", kind="fiber")
+    tb.add_link("relay", "radio", parent="core", kind="wireless")
+    for site in BEHIND_RELAY:
+        tb.add_link(site, "radio", parent="relay", kind="wireless")
+
+
+class Mailbox:
+    """What reached the SMTP server since the test began."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+        self.mark = len(server.received)
+
+    def mails(self, event: str | None = None) -> list:
+        found = [r.message for r in self.server.received[self.mark:]]
+        return [m for m in found if event is None or m["X-Pantau-Event"] == event]
+
+    def wait(self, event: str, count: int = 1, timeout: float = 20) -> list:
+        wait_until(lambda: len(self.mails(event)) >= count, timeout=timeout,
+                   what=f"{count} '{event}' mails (have {[m['Subject'] for m in self.mails()]})")
+        return self.mails(event)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    require_root()
+    pki = make_pki(tmp_path_factory.mktemp("pki"))
+    with Testbed() as tb, SmtpServer(pki) as smtp:
+        declare(tb)
+        tb.start()
+        # On the site's loopback, like a router's management address: it survives a cut of
+        # the link, so the agent can be restarted while the site is cut off.
+        [router] = tb.add_host_addresses("opd1", 1)
+        snmpd = SnmpAgent(address=router, port=free_udp_port(),
+                          sys_name="opd1-router", netns=tb.netns("opd1"),
+                          popen=functools.partial(tb.popen, "opd1"),
+                          workdir=tmp_path_factory.mktemp("snmpd")).start()
+        sites = tb.config_sites()
+        opd1 = next(s for s in sites if s["name"] == "opd1")
+        opd1["devices"] = [{"name": "router", "address": router,
+                            "port": snmpd.port, "auth": "lab"}]
+        sections = {
+            "icmp": {"interval": f"{ROUND}s", "jitter": 0, "echoes": 3,
+                     "echo_interval": "20ms", "timeout": "400ms"},
+            "state": {"down_after": DOWN_AFTER, "up_after": UP_AFTER, "window": 10},
+            "snmp": {"interval": "500ms", "timeout": "200ms", "retries": 0},
+            "auths": {"lab": {"version": "2c", "community": "public"}},
+            "alerting": {"group_window": f"{WINDOW}s", "degraded_after": "10m",
+                         "flap_transitions": 4, "flap_window": "20s",
+                         "reminder_interval": 0},
+            "agents": {"silence": "3s", "clients": [
+                {"name": "opd1-server", "site": "opd1", "token": TOKEN}]},
+            "mail": {"enabled": True, "from": "pantau@kominfo.test", "language": "en",
+                     "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "starttls",
+                              "username": USERNAME, "password": PASSWORD,
+                              "ca_file": str(pki.ca_file), "timeout": "2s"},
+                     "retry": {"first": "300ms", "max": "1s"},
+                     "groups": {"central": ["noc@kominfo.test"]}},
+            "sites": sites,
+        }
+        workdir = tmp_path_factory.mktemp("collector")
+        collector = CollectorProcess(sections, workdir=workdir, host="0.0.0.0").start()
+        agent_settings = {"collector": f"http://{tb.collector_address}:{collector.port}",
+                          "name": "opd1-server", "site": "opd1", "token": TOKEN}
+        agent = AgentProcess(tmp_path_factory.mktemp("agent"), agent_settings,
+                             launcher=functools.partial(tb.popen, "opd1")).start()
+        lab = Lab(tb, smtp, collector, snmpd, agent, sections, workdir)
+        lab.agent_settings = agent_settings
+        try:
+            yield lab
+        finally:
+            lab.agent.stop()
+            lab.collector.stop()
+            snmpd.close()
+
+
+class Lab:
+    def __init__(self, tb, smtp, collector, snmpd, agent, sections, workdir) -> None:
+        self.tb, self.smtp, self.collector = tb, smtp, collector
+        self.snmpd, self.agent = snmpd, agent
+        self.sections, self.workdir = sections, workdir
+        self.agent_settings: dict[str, object] = {}
+
+    def all_up(self) -> None:
+        for site in ("core", "opd1", "relay", *BEHIND_RELAY):
+            wait_until(lambda site=site: self.collector.value(
+                "pantau_site_state", site=site, state="up") == 1.0, timeout=30,
+                what=f"{site} up")
+
+    def outages(self, site: str):
+        log = OutageLog(outage_log_path(self.workdir / "data"))
+        try:
+            return [o for o in log.between(0, time.time() + 1) if o.site == site and o.link is None]
+        finally:
+            log.close()
+
+    def quiet(self, rounds: int = 12) -> None:
+        """Let the collector run ``rounds`` more rounds (beyond any grouping window)."""
+        start = self.collector.value("pantau_icmp_rounds_total", site="core")
+        wait_until(lambda: self.collector.value("pantau_icmp_rounds_total", site="core")
+                   >= start + rounds, timeout=30, what=f"{rounds} more rounds")
+
+
+def restart_agent(lab: Lab, boot_time: float | None = None) -> None:
+    """The agent again, with its spool, pointed at the collector's current port; with
+    ``boot_time`` its host looks as if it had just booted."""
+    lab.agent.stop()
+    settings = {**lab.agent_settings,
+                "collector": f"http://{lab.tb.collector_address}:{lab.collector.port}"}
+    lab.agent = AgentProcess(lab.agent.workdir, settings, boot_time=boot_time,
+                             launcher=functools.partial(lab.tb.popen, "opd1")).start()
+
+
+@pytest.fixture(autouse=True)
+def collector_log_on_failure(request, lab):
+    """The collector's log is the first thing to read when an outage mail is missing."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print("collector log (last 80 lines):\n" + "\n".join(lab.collector.log.splitlines()[-80:]))
+
+
+def test_leaf_cut_one_down_mail_and_one_recovery_with_the_right_duration(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    cut_at = time.time()
+    lab.tb.cut("opd1", "fo")
+    try:
+        [down] = box.wait("down")
+        assert down["X-Pantau-Sites"] == "opd1"
+        assert "opd1" in down["Subject"]
+    finally:
+        lab.tb.restore("opd1", "fo")
+    restored_at = time.time()
+    [recovered] = box.wait("recovered")
+    lab.quiet()
+    assert len(box.mails()) == 2, [m["Subject"] for m in box.mails()]
+    outage = lab.outages("opd1")[-1]
+    assert outage.ended_at is not None
+    assert abs(outage.duration - (restored_at - cut_at)) <= 2 * ROUND + 0.5
+    assert recovered["X-Pantau-Outage"] == str(outage.id)
+    # The agent kept reporting through the gap: the cable, not the power.
+    assert recovered["X-Pantau-Cause"] == "link"
+
+
+def test_cut_relay_one_mail_listing_all_three_sites_behind_it_and_one_recovery(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("relay", "radio")
+    try:
+        [down] = box.wait("down")
+    finally:
+        lab.tb.restore("relay", "radio")
+    assert down["X-Pantau-Sites"].split(", ") == ["relay", *BEHIND_RELAY]
+    [recovered] = box.wait("recovered")
+    assert set(recovered["X-Pantau-Sites"].split(", ")) == {"relay", *BEHIND_RELAY}
+    lab.quiet()
+    assert len(box.mails()) == 2, [m["Subject"] for m in box.mails()]
+
+
+def test_thirty_percent_loss_sends_no_mail(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.set_loss("opd1", "fo", 30)
+    try:
+        lab.collector.wait_link_state("opd1", "fo", "degraded", timeout=30)
+        lab.quiet(rounds=30)
+    finally:
+        lab.tb.clear_loss("opd1", "fo")
+    assert box.mails() == []
+
+
+def test_mail_server_down_during_an_outage_every_mail_arrives_afterwards_once(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.smtp.stop()
+    try:
+        lab.tb.cut("opd1", "fo")
+        wait_until(lambda: lab.collector.value("pantau_mail_outbox_pending") == 1.0,
+                   timeout=20, what="the down mail waiting in the outbox")
+        lab.tb.restore("opd1", "fo")
+        wait_until(lambda: lab.collector.value("pantau_mail_outbox_pending") == 2.0,
+                   timeout=20, what="both mails waiting in the outbox")
+    finally:
+        lab.smtp.start()
+    box.wait("recovered")
+    lab.quiet()
+    events = [m["X-Pantau-Event"] for m in box.mails()]
+    assert events == ["down", "recovered"]
+    assert len({m["Message-ID"] for m in box.mails()}) == 2
+
+
+def test_collector_killed_mid_outage_sends_no_second_down_and_one_recovery(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("opd1", "fo")
+    try:
+        box.wait("down")
+        lab.collector.kill()
+        # Same data directory; a new port, which the agent must be told.
+        lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir,
+                                         host="0.0.0.0").start()
+        restart_agent(lab)
+        lab.collector.wait_link_state("opd1", "fo", "down")
+        lab.quiet()
+    finally:
+        lab.tb.restore("opd1", "fo")
+    box.wait("recovered")
+    lab.quiet()
+    assert [m["X-Pantau-Event"] for m in box.mails()] == ["down", "recovered"]
+
+
+def test_router_restarted_inside_the_gap_means_power(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("opd1", "fo")
+    try:
+        box.wait("down")
+        lab.snmpd.restart()
+    finally:
+        lab.tb.restore("opd1", "fo")
+    [recovered] = box.wait("recovered")
+    assert recovered["X-Pantau-Cause"] == "power"
+
+
+def test_server_booted_inside_the_gap_means_power(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("opd1", "fo")
+    try:
+        box.wait("down")
+        restart_agent(lab, boot_time=time.time())
+    finally:
+        lab.tb.restore("opd1", "fo")
+    [recovered] = box.wait("recovered")
+    assert recovered["X-Pantau-Cause"] == "power"
+
+
+def test_maintenance_window_sends_no_mail_and_the_report_shows_it_planned(lab, tmp_path):
+    lab.all_up()
+    zone = ZoneInfo("Asia/Makassar")
+    now = datetime.datetime.now(zone)
+    window = {"start": (now - datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
+              "end": (now + datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
+              "reason": "penggantian radio"}
+    for site in lab.sections["sites"]:
+        if site["name"] == "h1":
+            site["maintenance"] = [window]
+    lab.collector.stop()
+    lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir, host="0.0.0.0").start()
+    restart_agent(lab)
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("h1", "radio")
+    try:
+        lab.collector.wait_link_state("h1", "radio", "down")
+        lab.quiet()
+    finally:
+        lab.tb.restore("h1", "radio")
+    lab.collector.wait_link_state("h1", "radio", "up")
+    lab.quiet()
+    assert box.mails() == []
+    outage = lab.outages("h1")[-1]
+    assert outage.planned and outage.ended_at is not None
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "report", "--month", now.strftime("%Y-%m"),
+         "-c", str(lab.collector.config_path), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [csv_file] = tmp_path.glob("*.csv")
+    rows = {row["site"]: row for row in csv.DictReader(csv_file.open())}
+    assert float(rows["h1"]["planned_minutes"]) > 0
+    assert float(rows["h1"]["downtime_minutes"]) == 0

@@ -1,0 +1,328 @@
+"""Outage mail against a real SMTP server on loopback: STARTTLS or implicit TLS with a
+certificate from a throwaway CA, a required login, outages of the server, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collector.alerting.notifications import AffectedSite, EventKind, Notification
+from collector.app import CollectorApp
+from collector.config import CollectorConfig, parse_config_text
+from collector.errors import IcmpUnavailableError
+from collector.mail import MailError, MailErrorKind, MailStatus, Outbox, SmtpSender, render
+from tests.support.collector_process import free_port
+from tests.support.metrics import scrape, value
+from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
+from tests.support.tls import TestPki, make_pki
+from tests.support.waiting import async_wait_until
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).parents[2]
+T0 = 1764392700.0
+DISKOMINFO = "Dinas Komunikasi, Informatika, Statistik dan Persandian"
+CUT = Notification(
+    EventKind.DOWN, T0 + 90, "diskominfo", DISKOMINFO, link="fo", started_at=T0,
+    loss_before=0.2, rtt_before=0.0123, outage_id=7,
+    affected=(AffectedSite("diskominfo", DISKOMINFO, "down"),
+              AffectedSite("bappeda", "Badan Perencanaan Pembangunan Daerah", "unreachable")))
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def server(pki: TestPki):
+    with SmtpServer(pki) as running:
+        yield running
+
+
+def config_text(port: int, ca_file: Path | None, *, security: str = "starttls",
+                password: str = PASSWORD, language: str = "id", data_dir: Path | None = None,
+                listen_port: int | None = None) -> str:
+    ca = f", ca_file: {ca_file}" if ca_file else ""
+    return f"""
+collector: {{data_dir: "{data_dir or '/nonexistent'}", listen: "127.0.0.1:{listen_port or 9147}"}}
+mail:
+  enabled: true
+  smtp: {{host: 127.0.0.1, port: {port}, security: {security}, username: {USERNAME},
+         password: "{password}", timeout: 5s{ca}}}
+  from: pantau@kominfo.example.org
+  language: {language}
+  groups:
+    central: [noc@kominfo.example.org]
+    opd: [it@bappeda.example.org]
+  retry: {{first: 100ms, max: 400ms}}
+sites:
+  - name: diskominfo
+    links: [{{name: fo, kind: fiber, targets: [127.0.0.1]}}]
+  - name: bappeda
+    notify: [opd]
+    links: [{{name: fo, kind: fiber, parent: diskominfo, targets: [127.0.0.2]}}]
+"""
+
+
+def config(port: int, ca_file: Path | None, **options: Any) -> CollectorConfig:
+    return parse_config_text(config_text(port, ca_file, **options), "collector.yml")
+
+
+def send(config: CollectorConfig, notification: Notification = CUT) -> None:
+    mail = render([notification], config)
+    assert mail is not None
+    asyncio.run(SmtpSender(config.mail.smtp).send(mail))
+
+
+def failure(config: CollectorConfig) -> MailError:
+    with pytest.raises(MailError) as caught:
+        send(config)
+    return caught.value
+
+
+@pytest.mark.parametrize(("language", "subject"), [
+    ("id", "[Pantau] PUTUS: diskominfo (2 lokasi terdampak)"),
+    ("en", "[Pantau] DOWN: diskominfo (2 sites affected)"),
+])
+def test_a_rendered_mail_arrives_over_starttls_after_login(
+        server: SmtpServer, pki: TestPki, language: str, subject: str) -> None:
+    settings = config(server.port, pki.ca_file, language=language)
+    mail = render([CUT], settings)
+    assert mail is not None
+    asyncio.run(SmtpSender(settings.mail.smtp).send(mail))
+    (received,) = server.wait_for(1)
+    assert received.encrypted and received.login == USERNAME
+    assert received.mail_from == "pantau@kominfo.example.org"
+    assert received.rcpt_tos == ("noc@kominfo.example.org", "it@bappeda.example.org")
+    message = received.message
+    assert message["Subject"] == subject
+    assert message["Message-ID"] == mail.message_id
+    assert message["X-Pantau-Event"] == "down"
+    assert message["X-Pantau-Sites"] == "diskominfo, bappeda"
+    assert message["X-Pantau-Outage"] == "7"
+    plain = message.get_body(("plain",))
+    # On the wire lines end in CRLF.
+    assert plain is not None and plain.get_content().replace("\r\n", "\n") == mail.text
+
+
+def test_wrong_password_is_an_auth_error(server: SmtpServer, pki: TestPki) -> None:
+    error = failure(config(server.port, pki.ca_file, password="salah"))
+    assert error.kind is MailErrorKind.AUTH and not error.permanent
+    assert "535" in error.detail
+    assert server.received == []
+
+
+@pytest.mark.parametrize("trust", ["other-ca", "system-store"])
+def test_a_certificate_not_from_a_trusted_ca_is_a_tls_error(
+        server: SmtpServer, pki: TestPki, trust: str) -> None:
+    error = failure(config(server.port, pki.other_ca_file if trust == "other-ca" else None))
+    assert error.kind is MailErrorKind.TLS
+    assert "certificate" in error.detail
+    assert server.received == []
+
+
+def test_a_server_without_starttls_is_refused_before_the_password_is_sent(pki: TestPki) -> None:
+    with SmtpServer(pki, offer_tls=False) as plain:
+        error = failure(config(plain.port, pki.ca_file))
+        assert error.kind is MailErrorKind.TLS and "STARTTLS" in error.detail
+        assert plain.received == []
+
+
+def test_implicit_tls_port(pki: TestPki) -> None:
+    with SmtpServer(pki, implicit_tls=True) as smtps:
+        send(config(smtps.port, pki.ca_file, security="tls"))
+        (received,) = smtps.wait_for(1)
+        assert received.encrypted and received.login == USERNAME
+
+
+def test_a_closed_port_is_a_connect_error(pki: TestPki) -> None:
+    error = failure(config(free_port(), pki.ca_file))
+    assert error.kind is MailErrorKind.CONNECT and "refused" in error.detail
+
+
+def outbox_for(server: SmtpServer, pki: TestPki, path: Path) -> tuple[Outbox, CollectorConfig]:
+    settings = config(server.port, pki.ca_file)
+    return Outbox(path, SmtpSender(settings.mail.smtp), settings.mail), settings
+
+
+def mails(settings: CollectorConfig, count: int, first: int = 0) -> list:
+    found = [render([Notification(EventKind.REBOOT, T0 + i, "bappeda", "Bappeda",
+                                  detail=f"router restart {i}")], settings)
+             for i in range(first, first + count)]
+    assert all(mail is not None for mail in found)
+    return found
+
+
+def test_mails_wait_while_the_server_is_down_and_arrive_once_when_it_is_back(
+        server: SmtpServer, pki: TestPki, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="collector.mail")
+    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    waiting = mails(settings, 3)
+
+    async def test() -> None:
+        server.stop()
+        await outbox.start()
+        for mail in waiting:
+            await outbox.enqueue(mail)
+        await async_wait_until(lambda: outbox.stats().failures[MailErrorKind.CONNECT] >= 3,
+                               timeout=10, what="three failed attempts")
+        assert outbox.pending() == 3
+        server.start()
+        await async_wait_until(lambda: outbox.pending() == 0, timeout=10, what="an empty outbox")
+        await async_wait_until(lambda: len(server.received) == 3, timeout=5, what="3 mails")
+        assert {outbox.status(mail.message_id) for mail in waiting} == {MailStatus.SENT}
+        await outbox.stop()
+
+    asyncio.run(test())
+    assert sorted(r.message["Message-ID"] for r in server.received) == sorted(
+        mail.message_id for mail in waiting)
+    assert server.data_commands == 3
+    logged = [r.getMessage() for r in caplog.records if r.name == "collector.mail.outbox"]
+    assert len([line for line in logged if "cannot take mail" in line]) == 1
+    assert len([line for line in logged if "takes mail again" in line]) == 1
+
+
+def test_a_restarted_outbox_sends_what_was_pending_and_nothing_twice(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    path = tmp_path / "mail.sqlite3"
+    first, settings = outbox_for(server, pki, path)
+    sent_before, *pending = mails(settings, 3)
+
+    async def before_restart() -> None:
+        await first.start()
+        await first.enqueue(sent_before)
+        await async_wait_until(lambda: first.stats().sent == 1, timeout=10, what="a sent mail")
+        server.stop()
+        for mail in pending:
+            await first.enqueue(mail)
+        await async_wait_until(lambda: sum(first.stats().failures.values()) >= 1, timeout=10,
+                               what="a failed attempt")
+        await first.stop()
+
+    async def after_restart() -> None:
+        second, _ = outbox_for(server, pki, path)
+        await second.start()
+        await async_wait_until(lambda: second.pending() == 0, timeout=10, what="empty outbox")
+        await second.stop()
+
+    asyncio.run(before_restart())
+    server.start()
+    asyncio.run(after_restart())
+    ids = [r.message["Message-ID"] for r in server.received]
+    assert ids == [sent_before.message_id, *(mail.message_id for mail in pending)]
+
+
+def test_a_permanent_refusal_is_kept_as_failed_counted_and_not_retried(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    refused, later = mails(settings, 2)
+
+    async def test() -> None:
+        await outbox.start()
+        server.reject = "554 5.7.1 Message refused by policy"
+        await outbox.enqueue(refused)
+        await async_wait_until(lambda: outbox.stats().failed == 1, timeout=10, what="failed")
+        server.reject = None
+        # Each pass of the sender goes over every pending mail: had the refused one stayed
+        # pending, it would be tried again on the way to this one.
+        await outbox.enqueue(later)
+        await async_wait_until(lambda: outbox.stats().sent == 1, timeout=10, what="sent")
+        assert outbox.status(refused.message_id) is MailStatus.FAILED
+        stats = outbox.stats()
+        assert stats.failures[MailErrorKind.REJECTED] == 1 and stats.pending == 0
+        await outbox.stop()
+
+    asyncio.run(test())
+    assert server.data_commands == 2
+    assert [r.message["Message-ID"] for r in server.received] == [later.message_id]
+
+
+def test_a_temporary_refusal_is_retried_until_taken(server: SmtpServer, pki: TestPki,
+                                                    tmp_path: Path) -> None:
+    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    (greylisted,) = mails(settings, 1)
+
+    async def test() -> None:
+        await outbox.start()
+        server.reject = "451 4.7.1 Greylisted, try again later"
+        await outbox.enqueue(greylisted)
+        await async_wait_until(lambda: outbox.stats().failures[MailErrorKind.REJECTED] >= 2,
+                               timeout=10, what="two refusals")
+        server.reject = None
+        await async_wait_until(lambda: outbox.stats().sent == 1, timeout=10, what="sent")
+        await outbox.stop()
+
+    asyncio.run(test())
+    assert [r.message["Message-ID"] for r in server.received] == [greylisted.message_id]
+
+
+def collector_test_email(config_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "collector", "test-email", "-c",
+                           str(config_path), *args], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+
+
+def test_test_email_command_sends_one_mail_and_says_to_whom(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    path = tmp_path / "collector.yml"
+    path.write_text(config_text(server.port, pki.ca_file))
+    done = collector_test_email(path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (f"test mail sent through 127.0.0.1:{server.port} (starttls) "
+                                   "to noc@kominfo.example.org")
+    path.write_text(config_text(server.port, pki.ca_file, language="en"))
+    done = collector_test_email(path, "--to", "kepala@kominfo.example.org")
+    assert done.returncode == 0, done.stderr
+    first, second = server.wait_for(2)
+    assert (first.message["Subject"], first.rcpt_tos) == (
+        "[Pantau] Surat uji", ("noc@kominfo.example.org",))
+    assert (second.message["Subject"], second.rcpt_tos) == (
+        "[Pantau] Test mail", ("kepala@kominfo.example.org",))
+
+
+def test_test_email_command_names_the_failure_and_exits_1(pki: TestPki, tmp_path: Path) -> None:
+    port = free_port()
+    path = tmp_path / "collector.yml"
+    path.write_text(config_text(port, pki.ca_file))
+    done = collector_test_email(path)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"test mail NOT sent through 127.0.0.1:{port} (starttls): "
+                                  "connect: ")
+    assert done.stdout == ""
+
+
+def test_the_collector_mails_what_the_engine_notifies_and_counts_it(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    settings = config(server.port, pki.ca_file, data_dir=tmp_path, listen_port=free_port())
+
+    async def test() -> None:
+        app = CollectorApp(settings)
+        try:
+            await app.start()
+        except IcmpUnavailableError as err:
+            pytest.skip(f"ICMP sockets not permitted here: {err}")
+        try:
+            await app.notify([CUT])
+            expected = render([CUT], settings)
+            assert expected is not None
+            await async_wait_until(
+                lambda: any(r.message["Message-ID"] == expected.message_id
+                            for r in server.received), timeout=10, what="the outage mail")
+            text = await asyncio.to_thread(scrape, f"http://127.0.0.1:{app.http.port}/metrics")
+            assert value(text, "pantau_mail_sent_total") >= 1
+            assert value(text, "pantau_mail_outbox_pending") == 0
+            assert value(text, "pantau_mail_send_failures_total", kind="auth") == 0
+            assert value(text, "pantau_mail_last_sent_timestamp_seconds") > T0
+        finally:
+            await app.stop()
+
+    asyncio.run(test())
+    assert (tmp_path / "mail.sqlite3").exists()

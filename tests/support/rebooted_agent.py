@@ -1,0 +1,16 @@
+"""``agent`` on a host that booted at a given time: the agent exactly as shipped, with its
+/proc reader answering another boot time, so a test can show the collector a server that
+restarted.
+
+    python -m tests.support.rebooted_agent BOOT_TIME run -c agent.conf
+"""
+
+import sys
+
+from agent.cli import main
+from agent.procfs import Procfs
+
+if __name__ == "__main__":
+    boot_time = float(sys.argv[1])
+    Procfs.boot_time = lambda _self: boot_time
+    sys.exit(main(sys.argv[2:]))

@@ -1,0 +1,242 @@
+"""The alerting engine with a fake clock: what goes out, when, and what never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from collector.alerting.engine import AlertEngine
+from collector.alerting.notifications import EventKind
+from collector.alerting.outage_log import Cause, OutageLog
+from collector.config import parse_config_text
+from collector.state import LinkState as S
+from collector.state import Transition
+
+pytestmark = pytest.mark.unit
+
+CONFIG = """
+alerting: {group_window: 10s, degraded_after: 60s, flap_transitions: 4, flap_window: 120s,
+           reminder_interval: 1h}
+sites:
+  - name: core
+    links: [{name: uplink, kind: fiber, targets: [192.0.2.1]}]
+  - name: opd
+    links: [{name: fo, kind: fiber, parent: core, targets: [192.0.2.2]}]
+  - name: relay
+    links: [{name: radio, kind: wireless, parent: core, targets: [192.0.2.3]}]
+  - name: hotspot-a
+    links: [{name: radio, kind: wireless, parent: relay, targets: [192.0.2.4]}]
+  - name: hotspot-b
+    links: [{name: radio, kind: wireless, parent: relay, targets: [192.0.2.5]}]
+  - name: dual
+    links:
+      - {name: fo, kind: fiber, parent: core, targets: [192.0.2.6]}
+      - {name: backup, kind: wireless, parent: relay, targets: [192.0.2.7]}
+"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Evidence:
+    def __init__(self) -> None:
+        self.answer = (Cause.UNKNOWN, "")
+        self.asked: list[tuple[str, float, float]] = []
+
+    def cause(self, site, start, end):
+        self.asked.append((site, start, end))
+        return self.answer
+
+
+class Figures:
+    def before_cut(self, site, link):
+        return 0.02, 0.004
+
+
+class Calendar:
+    def __init__(self) -> None:
+        self.sites: set[str] = set()
+
+    def active(self, site, t):
+        return "window" if site in self.sites else None
+
+
+@pytest.fixture
+def world(tmp_path):
+    clock = Clock()
+    log = OutageLog(tmp_path / "outages.sqlite")
+    evidence = Evidence()
+    calendar = Calendar()
+    config = parse_config_text(CONFIG, "test.yml")
+
+    def engine():
+        return AlertEngine(config, log, evidence, Figures(), calendar, clock)
+
+    yield engine, clock, log, evidence, calendar
+    log.close()
+
+
+def change(engine, clock, site, old, new, link=None):
+    engine.on_transitions([Transition(site, link, old, new, clock.now)])
+
+
+def run_for(engine, clock, seconds, step=1.0):
+    sent = []
+    end = clock.now + seconds
+    while clock.now < end:
+        clock.now += step
+        sent += engine.tick()
+    return sent
+
+
+def test_leaf_cut_one_down_mail_after_the_window_and_one_recovery_with_its_duration(world):
+    make, clock, log, evidence, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    assert engine.tick() == []
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site) for n in sent] == [(EventKind.DOWN, "opd")]
+    assert sent[0].loss_before == 0.02
+    started = sent[0].started_at
+    clock.now += 600
+    evidence.answer = (Cause.LINK, "server kept reporting")
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site) for n in sent] == [(EventKind.RECOVERED, "opd")]
+    assert sent[0].duration == pytest.approx(615)
+    assert sent[0].duration == sent[0].ended_at - started
+    assert (sent[0].cause, sent[0].evidence) == (Cause.LINK, "server kept reporting")
+    [outage] = log.between(0, clock.now + 1)
+    assert (outage.cause, outage.ended_at) == (Cause.LINK, sent[0].ended_at)
+
+
+def test_cut_relay_one_mail_naming_every_site_behind_it_and_one_recovery(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    engine.on_transitions([
+        Transition("relay", None, S.UP, S.DOWN, clock.now),
+        Transition("hotspot-a", None, S.UP, S.UNREACHABLE, clock.now),
+        Transition("hotspot-b", None, S.UP, S.UNREACHABLE, clock.now)])
+    clock.now += 3
+    # dual's backup hangs on the relay too, but dual stays up through its fibre.
+    change(engine, clock, "dual", S.UP, S.UNREACHABLE, link="backup")
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site) for n in sent] == [(EventKind.DOWN, "relay")]
+    assert sorted(a.site for a in sent[0].affected) == ["hotspot-a", "hotspot-b"]
+    clock.now += 300
+    change(engine, clock, "relay", S.DOWN, S.UP)
+    clock.now += 2
+    change(engine, clock, "hotspot-a", S.UNREACHABLE, S.UP)
+    change(engine, clock, "hotspot-b", S.UNREACHABLE, S.UP)
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site) for n in sent] == [(EventKind.RECOVERED, "relay")]
+    assert {(a.site, a.state) for a in sent[0].affected} == {
+        ("hotspot-a", "recovered"), ("hotspot-b", "recovered")}
+
+
+def test_link_down_while_its_site_stays_up_is_announced_alone(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "dual", S.UP, S.DOWN, link="fo")
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site, n.link) for n in sent] == [(EventKind.DOWN, "dual", "fo")]
+
+
+def test_degraded_link_gets_one_mail_after_degraded_after_and_never_a_down(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DEGRADED, link="fo")
+    change(engine, clock, "opd", S.UP, S.DEGRADED)
+    sent = run_for(engine, clock, 200)
+    assert [(n.kind, n.link) for n in sent] == [(EventKind.DEGRADED, "fo")]
+
+
+def test_flapping_gives_one_mail_then_quiet_until_stable(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    state = S.UP
+    sent = []
+    for _ in range(10):
+        new = S.DOWN if state is S.UP else S.UP
+        change(engine, clock, "opd", state, new)
+        state = new
+        sent += run_for(engine, clock, 3)
+    assert [n.kind for n in sent] == [EventKind.FLAPPING]
+    sent = run_for(engine, clock, 200)
+    assert [(n.kind, n.detail) for n in sent] == [
+        (EventKind.RECOVERED, "stable again after flapping")]
+
+
+def test_restart_mid_outage_sends_no_second_down_and_one_recovery(world):
+    make, clock, log, _, _ = world
+    first = make()
+    change(first, clock, "opd", S.UP, S.DOWN)
+    assert [n.kind for n in run_for(first, clock, 15)] == [EventKind.DOWN]
+    # A new engine on the same log, as after a collector restart: states start unknown.
+    clock.now += 100
+    second = make()
+    change(second, clock, "opd", S.UNKNOWN, S.DOWN)
+    assert run_for(second, clock, 15) == []
+    change(second, clock, "opd", S.DOWN, S.UP)
+    sent = run_for(second, clock, 15)
+    assert [n.kind for n in sent] == [EventKind.RECOVERED]
+    assert len(log.between(0, clock.now + 1)) == 1
+
+
+def test_restart_before_the_down_mail_went_out_still_sends_it(world):
+    make, clock, _, _, _ = world
+    first = make()
+    change(first, clock, "opd", S.UP, S.DOWN)
+    clock.now += 2  # stopped inside the group window: nothing went out yet
+    second = make()
+    change(second, clock, "opd", S.UNKNOWN, S.DOWN)
+    assert [n.kind for n in run_for(second, clock, 15)] == [EventKind.DOWN]
+
+
+def test_maintenance_window_logs_a_planned_outage_and_sends_nothing(world):
+    make, clock, log, _, calendar = world
+    calendar.sites.add("opd")
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    clock.now += 100
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    assert run_for(engine, clock, 30) == []
+    [outage] = log.between(0, clock.now + 1)
+    assert outage.planned and outage.ended_at is not None
+
+
+def test_reminder_for_a_long_outage(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    run_for(engine, clock, 15)
+    sent = run_for(engine, clock, 3600, step=60)
+    assert [n.kind for n in sent] == [EventKind.REMINDER]
+
+
+def test_child_still_down_after_its_parent_returns_is_announced_as_its_own_cut(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    engine.on_transitions([Transition("relay", None, S.UP, S.DOWN, clock.now),
+                           Transition("hotspot-a", None, S.UP, S.UNREACHABLE, clock.now)])
+    run_for(engine, clock, 15)
+    change(engine, clock, "relay", S.DOWN, S.UP)
+    change(engine, clock, "hotspot-a", S.UNREACHABLE, S.DOWN)
+    sent = run_for(engine, clock, 15)
+    assert sorted((n.kind, n.site) for n in sent) == [
+        (EventKind.DOWN, "hotspot-a"), (EventKind.RECOVERED, "relay")]
+
+
+def test_outage_shorter_than_the_window_gets_one_mail_saying_both(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    clock.now += 4
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site) for n in sent] == [(EventKind.RECOVERED, "opd")]
+    assert sent[0].duration == pytest.approx(4)
