@@ -84,6 +84,7 @@ class AlertEngine:
         self._titles = {site.name: site.title for site in config.sites}
         self._parents = {site.name: [link.parent for link in site.links if link.parent]
                          for site in config.sites}
+        self._single_link = {site.name: len(site.links) == 1 for site in config.sites}
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -122,6 +123,8 @@ class AlertEngine:
         if LinkState.DOWN not in (transition.old, transition.new) and \
                 LinkState.UNREACHABLE not in (transition.old, transition.new):
             return
+        if key[1] is not None and self._single_link[key[0]]:
+            return  # the site's own changes tell the same story
         changes = self._changes.setdefault(key, deque())
         changes.append(transition.at)
         while changes and changes[0] < transition.at - self._settings.flap_window:
@@ -149,6 +152,8 @@ class AlertEngine:
             self._finish(key, t.since)
 
     def _link_changed(self, t: Transition) -> None:
+        if self._single_link[t.site]:
+            return  # the site's own outage says it all
         key: Key = (t.site, t.link)
         if t.new is LinkState.DOWN and key not in self._open:
             outage = self._start(key, t.since, None)
@@ -259,6 +264,8 @@ class AlertEngine:
                 continue
             if not outage.announced and not (key in went_down and outage.root is None):
                 continue  # told in the mail about the cut it hung behind
+            if link is not None and ((site, None) in recovered or (site, None) in self._open):
+                continue  # the whole site was out: its own mail says so
             # An outage that began and ended within one window gets one mail, which says
             # both.
             affected = tuple(

@@ -52,7 +52,8 @@ class Mailbox:
 
     def mails(self, event: str | None = None) -> list:
         found = [r.message for r in self.server.received[self.mark:]]
-        return [m for m in found if event is None or m["X-Pantau-Event"] == event]
+        return [m for m in found
+                if event is None or event in m["X-Pantau-Event"].split(", ")]
 
     def wait(self, event: str, count: int = 1, timeout: float = 20) -> list:
         wait_until(lambda: len(self.mails(event)) >= count, timeout=timeout,
@@ -310,3 +311,28 @@ def test_maintenance_window_sends_no_mail_and_the_report_shows_it_planned(lab, t
     rows = {row["site"]: row for row in csv.DictReader(csv_file.open())}
     assert float(rows["h1"]["planned_minutes"]) > 0
     assert float(rows["h1"]["downtime_minutes"]) == 0
+
+
+def test_flapping_link_gets_one_flapping_mail_then_quiet_until_stable(lab):
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    for _ in range(3):
+        lab.tb.cut("opd1", "fo")
+        lab.collector.wait_link_state("opd1", "fo", "down")
+        lab.tb.restore("opd1", "fo")
+        lab.collector.wait_link_state("opd1", "fo", "up")
+    [flapping] = box.wait("flapping")
+    assert flapping["X-Pantau-Sites"] == "opd1"
+    told_before = len(box.mails())
+    # Two more flaps after the verdict: no mail about them.
+    for _ in range(2):
+        lab.tb.cut("opd1", "fo")
+        lab.collector.wait_link_state("opd1", "fo", "down")
+        lab.tb.restore("opd1", "fo")
+        lab.collector.wait_link_state("opd1", "fo", "up")
+    lab.quiet()
+    assert len(box.mails()) == told_before
+    assert len(box.mails("flapping")) == 1
+    # Once it has kept one state for the flap window, one mail says it is stable again.
+    box.wait("recovered", count=len(box.mails("recovered")) + 1, timeout=40)
+    assert len(box.mails("flapping")) == 1
