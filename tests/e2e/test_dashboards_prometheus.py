@@ -197,7 +197,10 @@ def test_every_recording_rule_records_and_every_rule_evaluates(stack):
 
 def test_agent_series_name_the_agent_as_instance_and_only_loopback_is_scraped(stack):
     _, prometheus = stack
-    [target] = prometheus.api("targets")["activeTargets"]
+    # Prometheus lists a target only once service discovery has run; alone, this test may
+    # ask before that.
+    [target] = wait_until(lambda: prometheus.api("targets")["activeTargets"], timeout=20,
+                          interval=0.5, what="Prometheus to list its scrape target")
     assert target["scrapeUrl"].startswith("http://127.0.0.1:")
     assert target["labels"]["job"] == "pantau"
     wait_until(lambda: prometheus.query(f'node_load1{{agent="{AGENT}"}}'), timeout=20,

@@ -1,5 +1,5 @@
 """What ``agent run`` loads: the standard library only, and none of the modules that cost it
-memory for nothing (docs/agent.md, "Memory"). The agent runs without site (``-S``), so every
+memory for nothing (docs/agent.md, "Memory and CPU"). The agent runs without site (``-S``), so every
 module it loads is its own doing, and nothing outside the standard library is there to load."""
 
 from __future__ import annotations
