@@ -1,9 +1,8 @@
 """Reading the host into samples named and labelled as node_exporter does.
 
-The figures come from ``system``: anything with psutil's functions as called here, by default
-``agent.procfs.Procfs``, which reads /proc as psutil does. It and the few other system calls
-the readers need are constructor parameters, so tests hand in a fake, and the same code runs
-against the real host (through psutil too) elsewhere.
+The figures come from ``system``: psutil, or anything with psutil's functions as called here.
+It and the few other system calls the readers need are constructor parameters, so tests hand
+in a fake, and the same code runs against the real host elsewhere.
 """
 
 from __future__ import annotations
@@ -74,9 +73,9 @@ class HostReader:
                  uname: Callable[[], dict[str, str]] = read_uname,
                  log: Log | None = None) -> None:
         if system is None:
-            from agent.procfs import Procfs
+            import psutil
 
-            system = Procfs()
+            system = psutil
         self._ps = system
         self._clock = clock
         self._statvfs = statvfs

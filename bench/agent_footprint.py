@@ -23,6 +23,7 @@ virtual environment to build the wheel. Install the comparison tools first, not 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import shutil
 import socket
@@ -86,8 +87,8 @@ def stop(process: subprocess.Popen) -> None:
 def deploy_agent(workdir: Path, python: str) -> Path:
     """The ``agent`` command as ``pip install pantau`` puts it in a virtual environment.
 
-    Built from this tree without a package index: the wheel with this environment's setuptools,
-    installed without dependencies, for the agent imports nothing beyond the standard library.
+    Built from this tree with this environment's setuptools; of its dependencies the agent
+    imports only psutil, which is installed beside it (the collector's are left out).
     """
     wheels = workdir / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
@@ -98,6 +99,8 @@ def deploy_agent(workdir: Path, python: str) -> Path:
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
                     "--no-deps", "--no-index", *map(str, wheels.glob("pantau-*.whl"))],
                    check=True, timeout=600)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    f"psutil=={importlib.metadata.version('psutil')}"], check=True, timeout=600)
     return venv / "bin" / "agent"
 
 

@@ -7,10 +7,11 @@ restarted.
 
 import sys
 
+import psutil
+
 from agent.cli import main
-from agent.procfs import Procfs
 
 if __name__ == "__main__":
     boot_time = float(sys.argv[1])
-    Procfs.boot_time = lambda _self: boot_time
+    psutil.boot_time = lambda: boot_time
     sys.exit(main(sys.argv[2:]))
