@@ -17,13 +17,13 @@ from tests.support.snmpd import (
     SnmpAgentError,
     free_udp_port,
 )
-from tests.support.snmpd_config import IFXTABLE
+from tests.support.snmpd_config import IFXTABLE, SNMP_ENGINE
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
-ENGINE_BOOTS = "1.3.6.1.6.3.10.2.1.2.0"
+ENGINE_BOOTS = SNMP_ENGINE + ".2.0"
 IF_DESCR = "1.3.6.1.2.1.2.2.1.2"
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 

