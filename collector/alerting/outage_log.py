@@ -7,13 +7,12 @@ monthly report and the availability metric read it.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from collector.errors import DataError
+from collector.sqlite import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outages (
@@ -67,16 +66,7 @@ class OutageLog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        try:
-            if self.path != Path(":memory:"):
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False,
-                                       isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as err:
-            raise DataError(f"cannot open the outage log {self.path}: {err} (is "
-                            "collector.data_dir writable by the collector's user?)") from err
+        self._db = open_database(self.path, _SCHEMA)
 
     def close(self) -> None:
         with self._lock:

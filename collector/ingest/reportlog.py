@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from collector.sqlite import open_database
+
 SCHEMA_VERSION = 1
 # psutil takes the boot time from the kernel's btime, whole seconds that NTP can nudge by one.
 BOOT_TIME_TOLERANCE = 2.0
@@ -59,15 +61,9 @@ class ReportLog:
 
     def open(self) -> None:
         """Open (creating the file and its directory if needed) and drop expired reports."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        # WAL lets queries read while a report is written; NORMAL syncs at checkpoints only,
-        # which loses at most the last reports on a power cut, never the file.
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self._db = db
+        # NORMAL syncs at checkpoints only, which loses at most the last reports on a power
+        # cut, never the file.
+        self._db = open_database(self.path, _SCHEMA, "NORMAL", SCHEMA_VERSION)
         self.prune()
 
     def close(self) -> None:

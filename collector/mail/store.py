@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from collector.mail.message import Mail
+from collector.sqlite import open_database
 
 SCHEMA_VERSION = 1
 
@@ -49,15 +50,9 @@ class MailStore:
         self._lock = threading.Lock()
 
     def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
         # FULL, not NORMAL: the outage a mail reports may well be the power cut that takes
         # this host down a second later, and the mail must still be there after it.
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(_SCHEMA)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self._db = db
+        self._db = open_database(self.path, _SCHEMA, "FULL", SCHEMA_VERSION)
 
     def close(self) -> None:
         with self._lock:

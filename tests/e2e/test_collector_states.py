@@ -5,39 +5,29 @@ from __future__ import annotations
 import pytest
 
 from tests.support.collector_process import CollectorProcess
+from tests.support.example_network import FAST_STATE, wait_all_links_up, watched_example
 from tests.support.waiting import wait_until
-from tests.testbed import Testbed, require_root
-from tests.testbed.example import EXAMPLE_LINKS, EXAMPLE_SITES, declare_example
+from tests.testbed import require_root
+from tests.testbed.example import EXAMPLE_SITES
 
 pytestmark = pytest.mark.e2e
 
-DOWN_AFTER = 3
-UP_AFTER = 2
-ICMP = {"interval": "300ms", "jitter": 0, "echoes": 5, "echo_interval": "20ms",
-        "timeout": "150ms"}
-STATE = {"down_after": DOWN_AFTER, "up_after": UP_AFTER, "window": 10, "degraded_loss": 0.1,
-         "degraded_rtt": "100ms"}
+DOWN_AFTER = FAST_STATE["down_after"]
+UP_AFTER = FAST_STATE["up_after"]
+
+
 @pytest.fixture(scope="module")
 def network():
     require_root()
-    with Testbed() as tb:
-        declare_example(tb)
-        tb.start()
-        collector = CollectorProcess({"icmp": ICMP, "state": STATE, "sites": tb.config_sites()})
-        try:
-            collector.start()
-            yield tb, collector
-        finally:
-            collector.stop()
+    with watched_example() as running:
+        yield running
 
 
 @pytest.fixture
 def healthy(network):
     """Every test starts from a network whose links are all up again."""
-    tb, collector = network
-    for site, link in EXAMPLE_LINKS:
-        collector.wait_link_state(site, link, "up", timeout=30)
-    return tb, collector
+    wait_all_links_up(network[1])
+    return network
 
 
 def rounds(collector: CollectorProcess, site: str) -> float:

@@ -12,20 +12,16 @@ import urllib.request
 import pytest
 
 from tests.support.chromium import HeadlessChromium, require_chromium
-from tests.support.collector_process import CollectorProcess
 from tests.support.config_fixtures import ROOT
+from tests.support.example_network import wait_all_links_up, watched_example
 from tests.support.status_dom import read_status_page
-from tests.testbed import Testbed, require_root
-from tests.testbed.example import EXAMPLE_LINKS, EXAMPLE_SITES, declare_example
+from tests.testbed import require_root
+from tests.testbed.example import EXAMPLE_LINKS, EXAMPLE_SITES
 
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = (390, 1400)
-ICMP = {"interval": "300ms", "jitter": 0, "echoes": 5, "echo_interval": "20ms",
-        "timeout": "150ms"}
-STATE = {"down_after": 3, "up_after": 2, "window": 10, "degraded_loss": 0.1,
-         "degraded_rtt": "100ms"}
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +32,14 @@ def browser():
 
 @pytest.fixture(scope="module")
 def network(browser):
-    with Testbed() as tb:
-        declare_example(tb)
-        tb.start()
-        collector = CollectorProcess({"icmp": ICMP, "state": STATE, "sites": tb.config_sites()})
-        try:
-            collector.start()
-            yield tb, collector
-        finally:
-            collector.stop()
+    with watched_example() as running:
+        yield running
 
 
 @pytest.fixture
 def healthy(network):
-    tb, collector = network
-    for site, link in EXAMPLE_LINKS:
-        collector.wait_link_state(site, link, "up", timeout=30)
-    return tb, collector
+    wait_all_links_up(network[1])
+    return network
 
 
 def test_the_page_is_html_that_no_cache_keeps(healthy):
