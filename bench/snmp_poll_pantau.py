@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from collector.config import parse_config_text
+from collector.gc_tuning import settle_after_start
 from collector.snmp.poller import SnmpPoller
 
 
@@ -54,6 +55,7 @@ async def serve(config_path: Path, concurrency: int) -> None:
     poller = SnmpPoller(config)
     loop = asyncio.get_running_loop()
     try:
+        settle_after_start()  # as the collector does once it has started, before any poll
         print("ready", json.dumps(await one_pass(poller, devices, concurrency)), flush=True)
         while True:
             line = await loop.run_in_executor(None, sys.stdin.readline)

@@ -18,6 +18,7 @@ from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig, Device, Site
+from collector.gc_tuning import settle_after_start
 from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
@@ -189,6 +190,7 @@ async def serve(config: CollectorConfig) -> None:
     """Run the collector until SIGINT or SIGTERM."""
     app = CollectorApp(config)
     await app.start()
+    settle_after_start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
