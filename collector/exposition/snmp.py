@@ -21,7 +21,7 @@ from collector.snmp.state import SnmpState
 DEVICE_LABELS = ["site", "device"]
 FROM_LAST_POLL = " (from the last poll; see pantau_snmp_last_poll_timestamp_seconds)"
 _TYPES = {ValueType.GAUGE: "gauge", ValueType.COUNTER: "unknown", ValueType.TEXT: "gauge",
-          ValueType.MAC: "gauge"}
+          ValueType.MAC: "gauge", ValueType.ENUM_INFO: "gauge"}
 
 
 class SnmpCollector(Collector):

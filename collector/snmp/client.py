@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pyasn1.error import PyAsn1Error
+from pyasn1.type import univ
 from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
@@ -114,7 +115,8 @@ _CONVERTERS: dict[type, object] = {
     **{kind: int for kind in _INTEGERS},
     **{kind: lambda _value: None for kind in _NO_SUCH},
     rfc1902.IpAddress: _text_of_ip,
-    rfc1902.ObjectIdentifier: str,
+    # An OID value decodes as pyasn1's own type, not pysnmp's subclass of it.
+    univ.ObjectIdentifier: str,
     rfc1902.OctetString: bytes,
     rfc1902.Opaque: bytes,
     rfc1902.Bits: bytes,

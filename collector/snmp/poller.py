@@ -126,8 +126,7 @@ class SnmpPoller:
             layout.uptime = (uptime, read_at)
         samples = [*layout.static_samples]
         for scalar in layout.scalars:
-            sample = _sample(scalar.name, (), values.get(scalar.oid), scalar.type, scalar.help,
-                             count)
+            sample = _sample(scalar, (), values.get(scalar.oid), count)
             if sample is not None:
                 samples.append(sample)
         interfaces: list[InterfaceStatus] = []
@@ -211,8 +210,8 @@ class SnmpPoller:
         count.varbinds += len(values)
         for column in reread:
             for index in changed:
-                sample = _sample(column.name, layout.rows[index], values.get(
-                    f"{column.oid}.{index}"), column.type, column.help, count)
+                sample = _sample(column, layout.rows[index],
+                                 values.get(f"{column.oid}.{index}"), count)
                 if sample is not None:
                     layout.static.setdefault(index, {})[column.name] = sample
 
@@ -227,8 +226,7 @@ class SnmpPoller:
         number = values.get(IF_NUMBER)
         layout.if_number = number if isinstance(number, int) else None
         for scalar in statics:
-            sample = _sample(scalar.name, (), values.get(scalar.oid), scalar.type, scalar.help,
-                             count)
+            sample = _sample(scalar, (), values.get(scalar.oid), count)
             if sample is not None:
                 layout.static_samples.append(sample)
         for profile in profiles:
@@ -258,8 +256,7 @@ class SnmpPoller:
         static: dict[str, dict[str, Sample]] = {}
         for index, labels in rows.items():
             for column in table.static:
-                sample = _sample(column.name, labels, walked[column.oid].get(index),
-                                 column.type, column.help, count)
+                sample = _sample(column, labels, walked[column.oid].get(index), count)
                 if sample is not None:
                     static.setdefault(index, {})[column.name] = sample
         layout = _TableLayout(table, rows, len(indices), indices[-1] if indices else None,
@@ -278,8 +275,7 @@ def _table_samples(layout: _TableLayout, rows: dict[str, dict[str, Value]],
     for index, labels in layout.rows.items():
         samples += layout.static.get(index, {}).values()
         for column in layout.polled:
-            sample = _sample(column.name, labels, rows[column.oid].get(index), column.type,
-                             column.help, count)
+            sample = _sample(column, labels, rows[column.oid].get(index), count)
             if sample is not None:
                 samples.append(sample)
         for column in layout.derived:
@@ -305,20 +301,24 @@ def _interfaces(layout: _TableLayout, rows: dict[str, dict[str, Value]]) -> list
     return found
 
 
-def _sample(name: str, labels: Labels, value: Value, kind: ValueType, help_text: str,
-            count: _Count) -> Sample | None:
+def _sample(column: Column | Scalar, labels: Labels, value: Value, count: _Count
+            ) -> Sample | None:
     if value is None:
         return None
-    if kind in (ValueType.GAUGE, ValueType.COUNTER):
+    kind, name = column.type, column.name
+    if kind in (ValueType.GAUGE, ValueType.COUNTER, ValueType.ENUM_INFO):
         if not isinstance(value, int):
             count.malformed += 1
             return None
-        return Sample(name, labels, float(value), kind, help_text)
+        if kind is ValueType.ENUM_INFO:
+            text = (column.enum_values or {}).get(value, str(value))
+            return Sample(f"{name}_info", (*labels, (name, text)), 1.0, kind, column.help)
+        return Sample(name, labels, float(value), kind, column.help)
     text = mac_of(value) if kind is ValueType.MAC else text_of(value)
     if text is None:
         count.malformed += 1
         return None
-    return Sample(name, (*labels, (name, text)), 1.0, kind, help_text)
+    return Sample(name, (*labels, (name, text)), 1.0, kind, column.help)
 
 
 def _index_order(index: str) -> tuple[int, ...]:

@@ -91,6 +91,8 @@ def test_v2c_and_v3_authpriv_read_interfaces_with_snmp_exporter_names(agent):
         assert values(result, "ifOperStatus", ifName="lo") == [1.0]
         assert values(result, "sysName", sysName=SYS_NAME) == [1.0]
         assert values(result, "sysUpTime")[0] > 0
+        assert values(result, "ifType_info", ifName="lo", ifType="softwareLoopback") == [1.0]
+        assert values(result, "ifSpecific", ifName="lo", ifSpecific="0.0") == [1.0]
         assert result.discovered
 
 

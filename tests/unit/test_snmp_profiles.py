@@ -27,17 +27,27 @@ def catalogued() -> dict[str, tuple[str, str, set[str]]]:
 def from_profiles() -> dict[str, tuple[str, str, set[str]]]:
     rows = {}
     for name, profile in load_profiles().items():
-        for scalar in profile.scalars:
-            text = [scalar.name] if scalar.type in (ValueType.TEXT, ValueType.MAC) else []
-            kind = "untyped" if scalar.type is ValueType.COUNTER else "gauge"
-            rows[scalar.name] = (kind, name, {"site", "device", *text})
         for table in profile.tables:
             base = {"site", "device", table.index, *(label.name for label in table.labels)}
             for column in (*table.static, *table.columns):
-                text = [column.name] if column.type in (ValueType.TEXT, ValueType.MAC) else []
-                kind = "untyped" if column.type is ValueType.COUNTER else "gauge"
-                rows[column.name] = (kind, name, base | set(text))
+                rows[exported_name(column)] = (kind_of(column), name, base | text_label(column))
+        for scalar in profile.scalars:
+            rows[exported_name(scalar)] = (kind_of(scalar), name,
+                                           {"site", "device", *text_label(scalar)})
     return rows
+
+
+def exported_name(item) -> str:
+    return f"{item.name}_info" if item.type is ValueType.ENUM_INFO else item.name
+
+
+def kind_of(item) -> str:
+    return "untyped" if item.type is ValueType.COUNTER else "gauge"
+
+
+def text_label(item) -> set[str]:
+    shown = (ValueType.TEXT, ValueType.MAC, ValueType.ENUM_INFO)
+    return {item.name} if item.type in shown else set()
 
 
 def test_catalogue_lists_exactly_the_objects_of_the_builtin_profiles():
@@ -65,3 +75,24 @@ def test_profile_name_must_match_its_file(tmp_path):
     (tmp_path / "a.yml").write_text("name: b\n")
     with pytest.raises(ConfigError, match="must match the file name 'a'"):
         load_profiles([tmp_path])
+
+
+def test_if_type_is_shown_by_its_iana_name_as_snmp_exporter_does():
+    if_type = next(c for c in load_profiles()["if_mib"].tables[0].static if c.name == "ifType")
+    assert if_type.type is ValueType.ENUM_INFO
+    assert if_type.enum_values[6] == "ethernetCsmacd"
+    assert if_type.enum_values[71] == "ieee80211"
+    assert if_type.enum_values[24] == "softwareLoopback"
+
+
+@pytest.mark.parametrize("column, rule", [
+    ("{name: t, oid: 1.3.6.1.2.1.2.2.1.3, type: enum_info}",
+     "t: enum_values goes with type enum_info, and only with it"),
+    ("{name: t, oid: 1.3.6.1.2.1.2.2.1.3, type: gauge, enum_values: {1: up}}",
+     "t: enum_values goes with type enum_info, and only with it"),
+])
+def test_enum_values_and_enum_info_come_together(tmp_path, column, rule):
+    (tmp_path / "odd.yml").write_text(f"name: odd\nscalars:\n  - {column}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profiles([tmp_path])
+    assert caught.value.errors == [f"{tmp_path / 'odd.yml'}:3: scalars[0]: {rule}"]

@@ -53,17 +53,32 @@ class ValueType(StrEnum):
     """Exported as ``name{name="<text>"} 1``, like snmp_exporter's DisplayString."""
     MAC = "mac"
     """An interface address, shown as aa:bb:cc:dd:ee:ff."""
+    ENUM_INFO = "enum_info"
+    """An enumeration, exported as ``name_info{name="<value's name>"} 1`` like snmp_exporter's
+    EnumAsInfo; a value without a name in ``enum_values`` shows as its number."""
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Scalar(_Model):
+class _Valued(_Model):
     name: MibName
     oid: Oid
     type: ValueType
     help: str = ""
+    enum_values: dict[int, str] | None = None
+    """Names of the values of an ``enum_info`` object (IANAifType: 6 is ethernetCsmacd)."""
+
+    @model_validator(mode="after")
+    def _names_for_enumerations_only(self) -> _Valued:
+        if (self.type is ValueType.ENUM_INFO) != (self.enum_values is not None):
+            raise rule_error(f"{self.name}: enum_values goes with type enum_info, and only "
+                             "with it")
+        return self
+
+
+class Scalar(_Valued):
     static: bool = False
     """Read at discovery only (a name or a description), not at every poll."""
 
@@ -73,11 +88,7 @@ class LabelColumn(_Model):
     oid: Oid
 
 
-class Column(_Model):
-    name: MibName
-    oid: Oid
-    type: ValueType
-    help: str = ""
+class Column(_Valued):
     low32_of: MibName | None = None
     reread_when_changed: MibName | None = None
     """For a static column: read it again for a row whenever this polled column's value
