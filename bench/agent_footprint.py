@@ -3,21 +3,22 @@
 Starts, all on loopback:
   1. a collector serving HTTPS (a throwaway CA made with openssl), and the Pantau agent
      pushing to it every --interval, twice: as deployed (a wheel of this tree, built offline
-     and installed into a fresh virtual environment of --python; its ``agent run``, the
-     command the systemd unit starts), then as the tests run it (``python -m agent`` from this
+     and installed into a fresh virtual environment of --python, by default the
+     distribution's python3 as on an OPD server; its ``agent run``, the command the systemd
+     unit starts), then as the tests run it (``python -m agent`` from this
      tree, an editable install). RSS once settled, CPU per report (kernel scheduler
      statistics over --reports reports, divided by the reports the collector stored);
   2. Debian's prometheus-node-exporter, twice: with its default collectors, and with only the
      collectors that produce what the agent sends; RSS idle after --settle seconds, then CPU
      per scrape over --scrapes scrapes and RSS after them;
   3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle.
-Every process is a plain child process on 127.0.0.1, stopped at the end; nothing reaches a
-package index. Needs root (the collector pings 127.0.0.1), and setuptools and wheel in this
+Every process is a plain child process on 127.0.0.1, stopped at the end; only pip reaches
+the package index, for the agent's psutil (the version of this environment). Needs root (the collector pings 127.0.0.1), and setuptools and wheel in this
 virtual environment to build the wheel. Install the comparison tools first, not in CI:
 
-    sudo apt-get install -y prometheus-node-exporter zabbix-agent2 openssl
+    sudo apt-get install -y prometheus-node-exporter zabbix-agent2 openssl python3-venv
     .venv/bin/pip install 'setuptools>=68' wheel
-    sudo .venv/bin/python bench/agent_footprint.py [--reports 200] [--python /usr/bin/python3]
+    sudo .venv/bin/python bench/agent_footprint.py [--reports 200] [--python PYTHON]
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 NODE_EXPORTER = "prometheus-node-exporter"
 ZABBIX_AGENT = "zabbix_agent2"
 # node_exporter's collectors that yield the families the agent sends, and nothing else much.
+SYSTEM_PYTHON = "/usr/bin/python3"
 SAME_COLLECTORS = ("cpu", "loadavg", "meminfo", "filesystem", "diskstats", "netdev", "stat",
                    "time", "uname")
 
@@ -154,6 +156,37 @@ def measure_agent(collector: CollectorProcess, ca_file: Path, command: list[str]
         stop(agent)
 
 
+# The least any program can hold that reads the host with psutil and sends it over TLS from
+# CPython: the agent's readings, JSON and zlib, one verified TLS connection, nothing else.
+FLOOR_PROGRAM = """
+import json, socket, ssl, sys, zlib
+import psutil
+host, port, ca_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tls = ssl.create_default_context(cafile=ca_file)
+with tls.wrap_socket(socket.create_connection((host, port)), server_hostname=host) as conn:
+    for _ in range(20):
+        reading = [psutil.cpu_times(percpu=True), psutil.getloadavg(), psutil.virtual_memory(),
+                   psutil.swap_memory(), psutil.disk_partitions(all=True),
+                   psutil.disk_io_counters(perdisk=True), psutil.net_io_counters(pernic=True),
+                   psutil.boot_time()]
+        body = zlib.compress(json.dumps(repr(reading)).encode())
+        conn.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: " + host.encode() + b"\\r\\n\\r\\n")
+        conn.recv(65536)
+    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    print(int(status["VmRSS"].split()[0]) / 1024)
+"""
+
+
+def measure_floor(python: Path, collector: CollectorProcess, ca_file: Path) -> float:
+    """RSS in MiB of FLOOR_PROGRAM run by ``python`` (one with psutil) against the collector."""
+    host, port = collector.base.split("//", 1)[1].rstrip("/").rsplit(":", 1)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run([str(python), "-c", FLOOR_PROGRAM, host, port, str(ca_file)],
+                          capture_output=True, text=True, env=environment, timeout=120,
+                          check=True)
+    return float(done.stdout.strip())
+
+
 def measure_node_exporter(scrapes: int, settle: float, collectors: tuple[str, ...] = ()
                           ) -> dict:
     port = free_port()
@@ -241,9 +274,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--scrapes", type=int, default=100)
     parser.add_argument("--settle", type=float, default=10.0)
-    parser.add_argument("--python", default=sys._base_executable,
+    parser.add_argument("--python", default=default_python(),
                         help="interpreter of the deployed agent's virtual environment "
-                             "(default: the one under this environment)")
+                             f"(default: {default_python()})")
     args = parser.parse_args()
     missing = [tool for tool in (NODE_EXPORTER, ZABBIX_AGENT, "openssl")
                if shutil.which(tool) is None]
@@ -264,6 +297,7 @@ def main() -> int:
                  measure_agent(collector, ca_file, [sys.executable, "-m", "agent"],
                                workdir / "editable-run", args.reports, args.interval)),
             ]
+            floor = measure_floor(deployed.with_name("python"), collector, ca_file)
         finally:
             collector.stop()
         node_all = measure_node_exporter(args.scrapes, args.settle)
@@ -280,6 +314,7 @@ def main() -> int:
               f"{node['cpu_per_scrape'] * 1000:7.2f}   (idle {node['idle']:.1f} MiB; "
               f"{node['bytes'] / 1024:.0f} KiB/scrape)")
     print(f"{'zabbix-agent2, idle':42} {zabbix['rss']:8.1f} {zabbix['peak']:6.1f}")
+    print(f"{'floor: psutil + TLS in 15 lines, same venv':42} {floor:8.1f}")
     agent = agents[0][1]
     print(f"deployed agent: RSS / zabbix-agent2 idle {agent['rss'] / zabbix['rss']:.2f} "
           f"(goal <= 1), / node_exporter idle {agent['rss'] / node_all['idle']:.2f} "
@@ -287,7 +322,15 @@ def main() -> int:
           f"{agent['cpu_per_report'] / node_all['cpu_per_scrape']:.2f} (defaults), "
           f"{agent['cpu_per_report'] / node_same['cpu_per_scrape']:.2f} (same metrics; "
           "goal <= 0.5 against defaults)")
+    print(f"floor: RSS / zabbix-agent2 idle {floor / zabbix['rss']:.2f}, / node_exporter idle "
+          f"{floor / node_all['idle']:.2f}")
     return 0
+
+
+def default_python() -> str:
+    """The distribution's python3, which an OPD server runs the agent with; else the one
+    under this environment."""
+    return SYSTEM_PYTHON if os.access(SYSTEM_PYTHON, os.X_OK) else sys._base_executable
 
 
 def _version(python: str) -> str:
