@@ -13,8 +13,9 @@ Starts, all on loopback:
      per scrape over --scrapes scrapes and RSS after them;
   3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle.
 Every process is a plain child process on 127.0.0.1, stopped at the end; only pip reaches
-the package index, for the agent's psutil (the version of this environment). Needs root (the collector pings 127.0.0.1), and setuptools and wheel in this
-virtual environment to build the wheel. Install the comparison tools first, not in CI:
+the package index, for the agent's psutil (the version of this environment). Needs root (the
+collector pings 127.0.0.1), and setuptools and wheel in this virtual environment to build
+the wheel. Install the comparison tools first, not in CI:
 
     sudo apt-get install -y prometheus-node-exporter zabbix-agent2 openssl python3-venv
     .venv/bin/pip install 'setuptools>=68' wheel

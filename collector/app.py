@@ -18,7 +18,6 @@ from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig, Device, Site
-from collector.gc_tuning import settle_after_start
 from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
@@ -27,6 +26,7 @@ from collector.exposition import (
     MailCollector,
     SnmpCollector,
 )
+from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
 from collector.icmp import Pinger, PingResult
 from collector.ingest import AgentIngest

@@ -19,4 +19,4 @@ def test_settling_freezes_what_lives_and_collects_the_young_generation_less_ofte
     settle_after_start()
     assert gc.get_freeze_count() >= len(alive)
     assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, before[1], before[2])
-    assert YOUNG_GENERATION_THRESHOLD > before[0]
+    assert before[0] < YOUNG_GENERATION_THRESHOLD
