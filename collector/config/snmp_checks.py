@@ -34,9 +34,10 @@ def snmp_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:
                     problems.append(((*where, "profiles", k), f"'{profile}' is not a known "
                                      f"profile (known: {', '.join(sorted(known))})"))
             if longest_wait >= device.interval:
+                relation = "longer than" if longest_wait > device.interval else "as long as"
                 problems.append(((*where, "interval"), (
                     f"a poll may wait {format_duration(longest_wait)} (snmp.timeout × "
-                    f"(retries + 1)) for one request, longer than the interval "
+                    f"(retries + 1)) for one request, {relation} the interval "
                     f"{format_duration(device.interval)}")))
         for j, link in enumerate(site.links):
             if link.interface is None:
