@@ -11,7 +11,9 @@ Starts, all on loopback:
   2. Debian's prometheus-node-exporter, twice: with its default collectors, and with only the
      collectors that produce what the agent sends; RSS idle after --settle seconds, then CPU
      per scrape over --scrapes scrapes and RSS after them;
-  3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle.
+  3. zabbix-agent2 with passive checks only: RSS after --settle seconds idle;
+  4. the floor: FLOOR_PROGRAM, the least a program that reads the host with psutil and sends
+     it over TLS can hold, in the deployed agent's virtual environment.
 Every process is a plain child process on 127.0.0.1, stopped at the end; only pip reaches
 the package index, for the agent's psutil (the version of this environment). Needs root (the
 collector pings 127.0.0.1), and setuptools and wheel in this virtual environment to build
