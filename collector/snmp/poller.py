@@ -312,7 +312,7 @@ def _sample(column: Column | Scalar, labels: Labels, value: Value, count: _Count
             return None
         if kind is ValueType.ENUM_INFO:
             text = (column.enum_values or {}).get(value, str(value))
-            return Sample(f"{name}_info", (*labels, (name, text)), 1.0, kind, column.help)
+            return Sample(column.exported_name, (*labels, (name, text)), 1.0, kind, column.help)
         return Sample(name, labels, float(value), kind, column.help)
     text = mac_of(value) if kind is ValueType.MAC else text_of(value)
     if text is None:

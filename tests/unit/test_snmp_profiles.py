@@ -30,15 +30,11 @@ def from_profiles() -> dict[str, tuple[str, str, set[str]]]:
         for table in profile.tables:
             base = {"site", "device", table.index, *(label.name for label in table.labels)}
             for column in (*table.static, *table.columns):
-                rows[exported_name(column)] = (kind_of(column), name, base | text_label(column))
+                rows[column.exported_name] = (kind_of(column), name, base | text_label(column))
         for scalar in profile.scalars:
-            rows[exported_name(scalar)] = (kind_of(scalar), name,
-                                           {"site", "device", *text_label(scalar)})
+            rows[scalar.exported_name] = (kind_of(scalar), name,
+                                          {"site", "device", *text_label(scalar)})
     return rows
-
-
-def exported_name(item) -> str:
-    return f"{item.name}_info" if item.type is ValueType.ENUM_INFO else item.name
 
 
 def kind_of(item) -> str:

@@ -70,6 +70,11 @@ class _Valued(_Model):
     enum_values: dict[int, str] | None = None
     """Names of the values of an ``enum_info`` object (IANAifType: 6 is ethernetCsmacd)."""
 
+    @property
+    def exported_name(self) -> str:
+        """The metric's name: an enumeration's carries snmp_exporter's ``_info``."""
+        return f"{self.name}_info" if self.type is ValueType.ENUM_INFO else self.name
+
     @model_validator(mode="after")
     def _names_for_enumerations_only(self) -> _Valued:
         if (self.type is ValueType.ENUM_INFO) != (self.enum_values is not None):
