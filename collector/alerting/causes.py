@@ -63,10 +63,13 @@ class SiteEvidence:
         during = self._reports.reports(agent, start, end + _LATE_REPORTS)
         if not during:
             return None
-        known_boot = before[-1].boot_time if before else during[0].boot_time
+        # A boot the reports before the gap already carried is not a boot inside it (a host
+        # started a minute before a cut did not lose power in the cut); without such reports,
+        # a boot shortly before the first failed round still explains the gap.
+        known_boot = before[-1].boot_time if before else None
         for report in during:
-            if abs(report.boot_time - known_boot) > BOOT_TIME_TOLERANCE or \
-                    start - _BEFORE <= report.boot_time <= end:
+            if (abs(report.boot_time - known_boot) > BOOT_TIME_TOLERANCE
+                    if known_boot is not None else start - _BEFORE <= report.boot_time <= end):
                 return Cause.POWER, (f"server {agent} booted at "
                                      f"{_clock_time(report.boot_time)} (its agent's reports)")
         inside = [r for r in during if start < r.timestamp < end]

@@ -173,6 +173,9 @@ class AlertEngine:
 
     def _finish(self, key: Key, at: float) -> None:
         outage = self._open.pop(key)
+        # The store never dates an end before its start; an outage restored from before a
+        # restart, or opened from a late verdict, still must not end before it began.
+        at = max(at, outage.started_at)
         # The cause is judged when the group goes out; until then the outage stays open in
         # the log, so a crash in between loses nothing.
         self._pending().recoveries.append((key, outage, at))

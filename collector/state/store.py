@@ -164,14 +164,23 @@ class StateStore:
             for link in site.links:
                 record = self.links[(site.name, link.name)]
                 if not self._parent_reachable(link):
-                    new = LinkState.UNREACHABLE
+                    # Cut off from the moment its parent went: the parent's since.
+                    new, began = LinkState.UNREACHABLE, self._parent_since(link, now)
                 elif record.interface_down:
-                    new = LinkState.DOWN
+                    new, began = LinkState.DOWN, now
                 else:
                     new = record.health.state
+                    if new in _JUDGED_BY_ROUNDS:
+                        began = record.streak_started
+                    elif record.state is LinkState.UNREACHABLE:
+                        began = self._parent_since(link, now)
+                    else:
+                        began = now
                 if new is not record.state:
-                    since = record.streak_started if new in _JUDGED_BY_ROUNDS and \
-                        not record.interface_down else now
+                    # A state cannot begin before the one it follows: a link that answered
+                    # all through its parent's cut is up again when the parent is, not when
+                    # its own streak of answers began.
+                    since = min(max(began, record.since), now)
                     transitions.append(
                         Transition(site.name, link.name, record.state, new, now, since))
                     record.state, record.since = new, since
@@ -179,7 +188,8 @@ class StateStore:
             site_record = self.sites[site.name]
             new_site_state = site_state_of(states)
             if new_site_state is not site_record.state:
-                since = self._site_since(site, new_site_state, now)
+                since = min(max(self._site_since(site, new_site_state, now),
+                                site_record.since), now)
                 transitions.append(
                     Transition(site.name, None, site_record.state, new_site_state, now, since))
                 site_record.state, site_record.since = new_site_state, since
@@ -187,6 +197,9 @@ class StateStore:
             what = f"link {t.site}/{t.link}" if t.link else f"site {t.site}"
             log.info("%s is %s (was %s)", what, t.new.value, t.old.value)
         return transitions
+
+    def _parent_since(self, link: Link, now: float) -> float:
+        return self.sites[link.parent].since if link.parent is not None else now
 
     def _site_since(self, site: Site, state: LinkState, now: float) -> float:
         """A site is out from when its last link failed, back from when its first answered."""
