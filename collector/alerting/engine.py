@@ -194,15 +194,17 @@ class AlertEngine:
             frontier += self._parents.get(parent, [])
         return None
 
-    def on_notification(self, notification: Notification) -> None:
+    def on_notification(self, notification: Notification) -> bool:
         """An event decided elsewhere (a reboot, an agent gone silent) to send with the rest,
-        unless its site is in an outage, whose mail then tells the story."""
+        unless its site is in an outage, whose mail then tells the story, or in maintenance.
+        Whether it was taken."""
         if (notification.site, None) in self._open:
-            return
+            return False
         if self._calendar is not None and self._calendar.active(notification.site,
                                                                 notification.at):
-            return
+            return False
         self._queue(notification)
+        return True
 
     def site_in_outage(self, site: str) -> bool:
         return (site, None) in self._open

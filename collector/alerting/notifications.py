@@ -58,6 +58,12 @@ class Notification:
     affected: tuple[AffectedSite, ...] = ()
     detail: str = ""
     """Free text for device, server and agent events (quoted device text included)."""
+    agent: str | None = None
+    """The server agent an agent event or a server's reboot is about."""
+    device: str | None = None
+    """The SNMP device a router's reboot is about."""
+    uptime_before: float | None = None
+    """Seconds the device had been up when it was last read before its reboot."""
     outage_id: int | None = None
     planned: bool = False
 

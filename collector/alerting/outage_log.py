@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS outages (
 );
 CREATE INDEX IF NOT EXISTS outages_open ON outages (ended_at);
 CREATE INDEX IF NOT EXISTS outages_time ON outages (started_at);
+-- Agents whose silence was notified: only they get an "agent back", also after a restart.
+CREATE TABLE IF NOT EXISTS agent_silences (
+    agent TEXT PRIMARY KEY,
+    since REAL NOT NULL       -- when the silence was notified (Unix time)
+);
 """
 
 
@@ -101,6 +106,18 @@ class OutageLog:
         with self._lock:
             self._db.execute("UPDATE outages SET root_site = ? WHERE id = ?",
                              (root_site, outage_id))
+
+    def silence_told(self, agent: str, at: float) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO agent_silences VALUES (?, ?)", (agent, at))
+
+    def silence_over(self, agent: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM agent_silences WHERE agent = ?", (agent,))
+
+    def silences_told(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT agent FROM agent_silences")}
 
     def get(self, outage_id: int) -> Outage | None:
         found = self._select("SELECT * FROM outages WHERE id = ?", (outage_id,))

@@ -36,7 +36,14 @@ class AlertService:
         self._titles = {site.name: site.title for site in config.sites}
         self.engine = AlertEngine(config, outages, SiteEvidence(config, snmp, ingest.report_log),
                                   store, calendar, clock)
-        self._agent_up: dict[str, bool] = {}
+        self._outages = outages
+        self._silence = config.agents.silence
+        self._started_at = clock()
+        # Agents whose silence was told: the only ones whose return is news.
+        self._silent_told = outages.silences_told()
+        # When an agent's silence was last held back (its site was out, or in maintenance):
+        # once that is over, the agent gets a whole silence time to report again.
+        self._held_at: dict[str, float] = {}
         self._boot_times: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -47,9 +54,8 @@ class AlertService:
     def reboot(self, event: RebootEvent) -> None:
         self.engine.on_notification(Notification(
             EventKind.REBOOT, event.detected_at, event.site, self._titles[event.site],
-            started_at=event.booted_at,
-            detail=f"router {event.device} restarted (sysUpTime; up "
-                   f"{event.uptime_before:.0f} s before)"))
+            started_at=event.booted_at, device=event.device,
+            uptime_before=event.uptime_before))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="alerting")
@@ -77,17 +83,32 @@ class AlertService:
                 log.exception("alerting tick failed")
 
     def _watch_agents(self) -> None:
+        """Agent events are transitions only: "silent" once an agent has not reported live
+        for agents.silence (counted from the collector's start for one not heard since),
+        "back" only after its "silent" went out; nothing on first contact or a restart."""
         registry = self._ingest.registry
         now = self._clock()
         for name, record in registry.records.items():
-            up = registry.up(record)
-            was = self._agent_up.get(name)
-            self._agent_up[name] = up
-            if was is not None and up != was:
-                kind = EventKind.AGENT_BACK if up else EventKind.AGENT_SILENT
-                self.engine.on_notification(Notification(
-                    kind, now, record.site, self._titles.get(record.site, record.site),
-                    detail=f"agent {name}"))
+            title = self._titles.get(record.site, record.site)
+            if registry.up(record):
+                self._held_at.pop(name, None)
+                if name in self._silent_told:
+                    self._silent_told.discard(name)
+                    self._outages.silence_over(name)
+                    self.engine.on_notification(Notification(
+                        EventKind.AGENT_BACK, now, record.site, title, agent=name))
+            elif name not in self._silent_told:
+                # Not up: no live report for agents.silence, or none at all since the start.
+                waited_from = max(self._started_at if record.live_at is None else 0.0,
+                                  self._held_at.get(name, 0.0))
+                if now - waited_from >= self._silence:
+                    if self.engine.on_notification(Notification(
+                            EventKind.AGENT_SILENT, now, record.site, title, agent=name,
+                            started_at=record.live_at)):
+                        self._silent_told.add(name)
+                        self._outages.silence_told(name, now)
+                    else:
+                        self._held_at[name] = now
             if record.current is None:
                 continue
             boot = record.current.boot_time
@@ -95,6 +116,4 @@ class AlertService:
             self._boot_times[name] = boot
             if known is not None and abs(boot - known) > BOOT_TIME_TOLERANCE:
                 self.engine.on_notification(Notification(
-                    EventKind.REBOOT, now, record.site,
-                    self._titles.get(record.site, record.site), started_at=boot,
-                    detail=f"server {name} booted again"))
+                    EventKind.REBOOT, now, record.site, title, started_at=boot, agent=name))

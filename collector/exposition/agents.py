@@ -40,6 +40,10 @@ class AgentCollector(Collector):
             labels=AGENT_LABELS)
         reports = CounterMetricFamily(
             "pantau_agent_reports", "Reports stored, live and replayed", labels=AGENT_LABELS)
+        replayed = CounterMetricFamily(
+            "pantau_agent_reports_replayed",
+            "Reports stored but not shown as current: sent from the agent's spool after a "
+            "time the collector could not be reached", labels=AGENT_LABELS)
         duplicates = CounterMetricFamily(
             "pantau_agent_duplicate_reports", "Reports received again and ignored",
             labels=AGENT_LABELS)
@@ -55,11 +59,12 @@ class AgentCollector(Collector):
             if record.live_at is not None:
                 last.add_metric(labels, record.live_at)
             reports.add_metric(labels, record.reports)
+            replayed.add_metric(labels, record.replayed)
             duplicates.add_metric(labels, record.duplicates)
             dropped.add_metric(labels, record.dropped)
         for reason in Rejection.ALL:
             rejected.add_metric([reason], registry.rejected[reason])
-        yield from (up, last, reports, duplicates, dropped, rejected)
+        yield from (up, last, reports, replayed, duplicates, dropped, rejected)
 
     def _hosts(self) -> Iterator[Metric]:
         visible = list(self._registry.visible())

@@ -31,6 +31,9 @@ class AgentRecord:
         """When the collector received the current report (collector clock)."""
         self.highest_seq = -1
         self.reports = 0
+        self.replayed = 0
+        """Stored reports that were not current: made while the collector could not be
+        reached, and sent from the agent's spool later."""
         self.duplicates = 0
         self.dropped = 0
         """Reports the agent's spool threw away, as the agent counts them."""
@@ -78,6 +81,8 @@ class AgentRegistry:
         if current:
             record.current = report
             record.live_at = self._clock()
+        else:
+            record.replayed += 1
         if record.rejection is not None:
             log.info("agent %s: pushes accepted again", record.name)
             record.rejection = None

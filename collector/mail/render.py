@@ -184,6 +184,12 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))
+    if n.agent is not None:
+        rows.append((label["agent"], n.agent))
+    if n.device is not None:
+        rows.append((label["device"], n.device))
+    if n.uptime_before is not None:
+        rows.append((label["uptime_before"], format_span(words, n.uptime_before)))
     if n.detail:
         rows.append((label["detail"], f'"{n.detail}"'))
     if n.outage_id is not None:

@@ -341,3 +341,23 @@ def test_flapping_link_gets_one_flapping_mail_then_quiet_until_stable(lab):
     # Once it has kept one state for the flap window, one mail says it is stable again.
     box.wait("recovered", count=len(box.mails("recovered")) + 1, timeout=40)
     assert len(box.mails("flapping")) == 1
+
+
+def test_collector_restart_with_healthy_agents_sends_nothing(lab):
+    lab.all_up()
+    wait_until(lambda: lab.collector.value("pantau_agent_up", agent="opd1-server") == 1.0,
+               timeout=20, what="the agent up")
+    box = Mailbox(lab.smtp)
+    lab.collector.stop()
+    lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir, host="0.0.0.0").start()
+    # The agent still pushes to the old port: the restarted collector has not heard it yet,
+    # and its alerting has looked at it (a tick every 0.5 s) before it is first heard.
+    lab.quiet(rounds=3)
+    assert lab.collector.value("pantau_agent_up", agent="opd1-server") == 0.0
+    restart_agent(lab)
+    wait_until(lambda: lab.collector.value("pantau_agent_up", agent="opd1-server") == 1.0,
+               timeout=20, what="the agent reporting to the restarted collector")
+    lab.all_up()
+    # Beyond agents.silence (3 s) and the grouping window: whatever was due has gone out.
+    lab.quiet(rounds=12)
+    assert box.mails() == [], [m["Subject"] for m in box.mails()]

@@ -221,6 +221,11 @@ def test_reports_made_while_the_collector_is_down_all_arrive_in_order_once(
     # Counted since the collector's restart: every report stored then, each once.
     restarted = [r for r in reports if r.received_at >= back_at - 1]
     assert agent_value(collector, "pantau_agent_reports_total") == len(restarted)
+    # Those not shown as current (made longer than agents.silence before they arrived) are
+    # the replayed ones, and counted as such.
+    replayed = [r for r in restarted if not r.current]
+    assert replayed
+    assert agent_value(collector, "pantau_agent_reports_replayed_total") == len(replayed)
     assert time.time() - agent_value(collector, "node_time_seconds") < 5
 
 

@@ -43,28 +43,51 @@ class Registry:
         self.is_up = True
         self.boot_time = 1_700_000_000.0
         self.records = {"web": SimpleNamespace(
-            site="opd", current=SimpleNamespace(boot_time=self.boot_time))}
+            site="opd", live_at=Clock.now, current=SimpleNamespace(boot_time=self.boot_time))}
 
     def up(self, record) -> bool:
         return self.is_up
 
 
+class Lab:
+    """The service over a real outage log in ``tmp_path``; ``restart()`` makes a new one on
+    the same log, as a restarted collector does."""
+
+    def __init__(self, tmp_path) -> None:
+        self.config = parse_config_text(CONFIG, "test.yml")
+        self.clock = Clock()
+        self.registry = Registry()
+        self.sent: list = []
+        self.path = tmp_path / "outages.sqlite"
+        self.logs: list[OutageLog] = []
+        self.service = self.make()
+
+    def make(self) -> AlertService:
+        async def sink(notifications):
+            self.sent.extend(notifications)
+
+        log = OutageLog(self.path)
+        self.logs.append(log)
+        ingest = SimpleNamespace(registry=self.registry, report_log=None)
+        return AlertService(self.config, StateStore(self.config, clock=self.clock),
+                            SnmpState(self.config), ingest, log, sink, clock=self.clock)
+
+    def restart(self) -> AlertService:
+        self.service = self.make()
+        return self.service
+
+
 @pytest.fixture
-def service(tmp_path):
-    config = parse_config_text(CONFIG, "test.yml")
-    clock = Clock()
-    registry = Registry()
-    ingest = SimpleNamespace(registry=registry, report_log=None)
-    sent: list = []
+def lab(tmp_path):
+    lab = Lab(tmp_path)
+    yield lab
+    for log in lab.logs:
+        log.close()
 
-    async def sink(notifications):
-        sent.extend(notifications)
 
-    log = OutageLog(tmp_path / "outages.sqlite")
-    service = AlertService(config, StateStore(config, clock=clock), SnmpState(config),
-                           ingest, log, sink, clock=clock)
-    yield service, clock, registry, sent
-    log.close()
+@pytest.fixture
+def service(lab):
+    return lab.service, lab.clock, lab.registry, lab.sent
 
 
 def tick(service, clock, seconds):
@@ -87,6 +110,44 @@ def test_silent_agent_and_its_return_are_notified(service):
     assert [n.kind for n in due] == [EventKind.AGENT_BACK]
 
 
+def test_first_contact_and_a_restart_with_healthy_agents_send_nothing(lab):
+    lab.registry.is_up = False
+    lab.registry.records["web"].live_at = None
+    assert tick(lab.service, lab.clock, 20) == []  # within agents.silence of the start
+    lab.registry.is_up = True
+    lab.registry.records["web"].live_at = lab.clock.now
+    assert tick(lab.service, lab.clock, 20) == []  # first contact is no "agent back"
+    lab.restart()
+    lab.registry.is_up = False
+    lab.registry.records["web"].live_at = None
+    assert tick(lab.service, lab.clock, 20) == []
+    lab.registry.is_up = True
+    lab.registry.records["web"].live_at = lab.clock.now
+    assert tick(lab.service, lab.clock, 20) == []
+
+
+def test_an_agent_never_heard_is_silent_after_the_silence_time_from_the_start(lab):
+    lab.registry.is_up = False
+    lab.registry.records["web"].live_at = None
+    due = tick(lab.service, lab.clock, 70)
+    assert [(n.kind, n.agent) for n in due] == [(EventKind.AGENT_SILENT, "web")]
+    assert tick(lab.service, lab.clock, 100) == []  # once
+
+
+def test_agent_back_after_a_restart_only_if_its_silence_was_told(lab):
+    tick(lab.service, lab.clock, 2)
+    lab.registry.is_up = False
+    assert [n.kind for n in tick(lab.service, lab.clock, 10)] == [EventKind.AGENT_SILENT]
+    lab.restart()
+    lab.registry.records["web"].live_at = None
+    assert tick(lab.service, lab.clock, 100) == []  # its silence was told before the restart
+    lab.registry.is_up = True
+    lab.registry.records["web"].live_at = lab.clock.now
+    assert [n.kind for n in tick(lab.service, lab.clock, 10)] == [EventKind.AGENT_BACK]
+    lab.restart()
+    assert tick(lab.service, lab.clock, 100) == []
+
+
 def test_agent_silent_behind_a_cut_is_told_by_the_outage_mail_only(service):
     service, clock, registry, _ = service
     tick(service, clock, 2)
@@ -94,6 +155,10 @@ def test_agent_silent_behind_a_cut_is_told_by_the_outage_mail_only(service):
     registry.is_up = False
     due = tick(service, clock, 10)
     assert [n.kind for n in due] == [EventKind.DOWN]
+    # Nor is its return after the cut news: no silence was told.
+    registry.is_up = True
+    service.transitions([Transition("opd", None, LinkState.DOWN, LinkState.UP, clock.now)])
+    assert [n.kind for n in tick(service, clock, 10)] == [EventKind.RECOVERED]
 
 
 def test_server_and_router_reboots_are_notified(service):
