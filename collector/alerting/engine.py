@@ -10,8 +10,13 @@ collector neither announces an outage twice nor forgets to announce its end.
   have replayed what they spooled through the gap.
 - A link that goes down while its site stays up (through a second link) is announced on its
   own; so is a link degraded for `degraded_after`.
-- A site or link changing state more than `flap_transitions` times in `flap_window` gets one
-  "flapping" mail, then none until it has kept one state for `flap_window`.
+- A recovery is told once the site or link has stayed up for `recovery_hold` (and at least
+  `group_window`); the outage's end is still the moment it came back. One that goes down
+  again within the hold is flapping: its outages are logged as they happen, one "flapping"
+  notification goes out (the second and last of the episode after the first "down"), and
+  nothing more until it has kept one state for `flap_stable`, when one notification says how
+  it ended (recovered, or down for good). Changing state more than `flap_transitions` times
+  in `flap_window` also counts as flapping.
 - During a maintenance window of a site its outages are planned: logged, never mailed.
 """
 
@@ -66,8 +71,16 @@ class _Outage:
 class _Group:
     deadline: float
     downs: list[Key] = field(default_factory=list)
-    recoveries: list[tuple[Key, _Outage, float]] = field(default_factory=list)
     others: list[Notification] = field(default_factory=list)
+
+
+@dataclass
+class _Held:
+    """An outage that ended, its recovery not told yet: it still may flap."""
+
+    outage: _Outage
+    ended_at: float
+    release_at: float
 
 
 class AlertEngine:
@@ -89,6 +102,10 @@ class AlertEngine:
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
         self._flapping: set[Key] = set()
+        self._held: dict[Key, _Held] = {}
+        # When a flapping episode began: its first outage's start, for the closing mail.
+        self._episode_start: dict[Key, float] = {}
+        self._episode_end: dict[Key, float] = {}
         self._degraded_since: dict[Key, float] = {}
         self._degraded_told: set[Key] = set()
         self._group: _Group | None = None
@@ -129,12 +146,27 @@ class AlertEngine:
         changes.append(transition.at)
         while changes and changes[0] < transition.at - self._settings.flap_window:
             changes.popleft()
-        if len(changes) > self._settings.flap_transitions and key not in self._flapping:
-            self._flapping.add(key)
-            site, link = key
-            self._queue(Notification(EventKind.FLAPPING, transition.at, site,
-                                     self._titles[site], link=link,
-                                     detail=f"{len(changes)} changes of state"))
+        if len(changes) > self._settings.flap_transitions:
+            self._start_flapping(key, transition.at)
+
+    def _start_flapping(self, key: Key, at: float, began: float | None = None) -> None:
+        """One "flapping" notification per episode; the episode's outages are logged silently
+        from here on. ``began``: the start of its first outage, when known."""
+        if key in self._flapping:
+            return
+        self._flapping.add(key)
+        site, link = key
+        known = [began] if began is not None else []
+        if key in self._held:
+            known.append(self._held[key].outage.started_at)
+        if key in self._open:
+            known.append(self._open[key].started_at)
+        started = min(known, default=at)
+        self._episode_start[key] = started
+        if self._calendar is not None and self._calendar.active(site, at):
+            return
+        self._queue(Notification(EventKind.FLAPPING, at, site, self._titles[site], link=link,
+                                 started_at=started, changes=len(self._changes.get(key, ()))))
 
     def _site_changed(self, t: Transition) -> None:
         key: Key = (t.site, None)
@@ -142,6 +174,7 @@ class AlertEngine:
             outage = self._open.get(key)
             root = None if t.new is LinkState.DOWN else self._cut_above(t.site)
             if outage is None:
+                self._down_again(key, t.at)
                 outage = self._start(key, t.since, root)
             elif outage.root != root:
                 outage.root = root
@@ -156,6 +189,7 @@ class AlertEngine:
             return  # the site's own outage says it all
         key: Key = (t.site, t.link)
         if t.new is LinkState.DOWN and key not in self._open:
+            self._down_again(key, t.at)
             outage = self._start(key, t.since, None)
             if not outage.planned:
                 self._pending().downs.append(key)
@@ -171,14 +205,29 @@ class AlertEngine:
         self._open[key] = outage
         return outage
 
+    def _down_again(self, key: Key, at: float) -> None:
+        """A site or link goes down while its last recovery is held: it flaps. The outage
+        that ended is closed in the log now, and told by no mail of its own."""
+        held = self._held.pop(key, None)
+        if held is None:
+            return
+        self._close(key, held.outage, held.ended_at)
+        self._start_flapping(key, at, held.outage.started_at)
+
     def _finish(self, key: Key, at: float) -> None:
         outage = self._open.pop(key)
         # The store never dates an end before its start; an outage restored from before a
         # restart, or opened from a late verdict, still must not end before it began.
         at = max(at, outage.started_at)
-        # The cause is judged when the group goes out; until then the outage stays open in
+        # The cause is judged when the recovery is told; until then the outage stays open in
         # the log, so a crash in between loses nothing.
-        self._pending().recoveries.append((key, outage, at))
+        hold = max(self._settings.recovery_hold, self._settings.group_window)
+        self._held[key] = _Held(outage, at, self._clock() + hold)
+
+    def _close(self, key: Key, outage: _Outage, ended: float) -> tuple[Cause, str]:
+        cause, evidence = self._evidence.cause(key[0], outage.started_at, ended)
+        self._log.close_outage(outage.id, ended, cause, evidence)
+        return cause, evidence
 
     def _cut_above(self, site: str) -> str | None:
         """The nearest site above ``site`` that is down: the cut it hangs behind."""
@@ -198,7 +247,7 @@ class AlertEngine:
         """An event decided elsewhere (a reboot, an agent gone silent) to send with the rest,
         unless its site is in an outage, whose mail then tells the story, or in maintenance.
         Whether it was taken."""
-        if (notification.site, None) in self._open:
+        if self.site_in_outage(notification.site):
             return False
         if self._calendar is not None and self._calendar.active(notification.site,
                                                                 notification.at):
@@ -207,7 +256,7 @@ class AlertEngine:
         return True
 
     def site_in_outage(self, site: str) -> bool:
-        return (site, None) in self._open
+        return (site, None) in self._open or (site, None) in self._held
 
     # -- output --------------------------------------------------------------------------
 
@@ -228,23 +277,19 @@ class AlertEngine:
         if self._group is not None and now >= self._group.deadline:
             group, self._group = self._group, None
             due += self._flush(group, now)
+        released = {key: held for key, held in self._held.items() if now >= held.release_at}
+        for key in released:
+            del self._held[key]
+        if released:
+            due += self._recoveries(released, now)
         due += self._reminders(now)
         return due
 
     def _flush(self, group: _Group, now: float) -> list[Notification]:
         out: list[Notification] = list(group.others)
-        recovered = {key: (outage, at) for key, outage, at in group.recoveries}
-        # Going down and up again more than once within one window says nothing yet: wait
-        # for the next window (or for the flapping verdict) before telling anyone.
-        opened_at = group.deadline - self._settings.group_window
-        busy = {key for key, changes in self._changes.items()
-                if sum(1 for at in changes if at >= opened_at) >= 3}
-        for key in busy:
-            if key in self._open and not self._open[key].announced:
-                self._pending().downs.append(key)
         for key in dict.fromkeys(group.downs):
             outage = self._open.get(key)
-            if outage is None or outage.announced or outage.planned or key in busy:
+            if outage is None or outage.announced or outage.planned:
                 continue
             site, link = key
             if outage.root is not None and (outage.root, None) in self._open:
@@ -260,23 +305,34 @@ class AlertEngine:
                 else (), outage_id=outage.id))
             outage.announced = True
             self._log.mark_announced(outage.id)
-        went_down = set(group.downs)
-        for key, (outage, ended) in recovered.items():
+        return out
+
+    def _recoveries(self, released: dict[Key, _Held], now: float) -> list[Notification]:
+        """Recoveries whose hold has passed: logged with their cause, and told unless their
+        story is told elsewhere."""
+        out: list[Notification] = []
+        for key, held in released.items():
+            outage, ended = held.outage, held.ended_at
             site, link = key
-            cause, evidence = self._evidence.cause(site, outage.started_at, ended)
-            self._log.close_outage(outage.id, ended, cause, evidence)
-            if outage.planned or key in self._flapping or key in busy:
+            cause, evidence = self._close(key, outage, ended)
+            if key in self._flapping:
+                self._episode_end[key] = ended
                 continue
-            if not outage.announced and not (key in went_down and outage.root is None):
+            if outage.planned:
+                continue
+            if not outage.announced and outage.root is not None:
                 continue  # told in the mail about the cut it hung behind
-            if link is not None and ((site, None) in recovered or (site, None) in self._open):
+            if link is not None and ((site, None) in released or self.site_in_outage(site)):
                 continue  # the whole site was out: its own mail says so
-            # An outage that began and ended within one window gets one mail, which says
-            # both.
+            # An outage whose "down" never went out (it ended within the grouping window)
+            # gets one mail, which says both.
+            if not outage.announced:
+                self._cancel_down(key)
             affected = tuple(
-                AffectedSite(other, self._titles[other], "recovered" if other_key in recovered
+                AffectedSite(other, self._titles[other], "recovered"
+                             if other_key in released or other_key in self._held
                              else str(self._states.get(other_key, LinkState.UNKNOWN)))
-                for other_key in self._children_of(site, recovered)
+                for other_key in self._children_of(site, released)
                 for other in (other_key[0],))
             out.append(Notification(
                 EventKind.RECOVERED, now, site, self._titles[site], link=link,
@@ -291,9 +347,15 @@ class AlertEngine:
             for (site, link), outage in self._open.items()
             if link is None and outage.root == root)
 
-    def _children_of(self, root: str, recovered: dict[Key, tuple[_Outage, float]]) -> list[Key]:
-        found = [key for key, (outage, _) in recovered.items()
-                 if key[1] is None and outage.root == root]
+    def _cancel_down(self, key: Key) -> None:
+        if self._group is not None:
+            self._group.downs = [k for k in self._group.downs if k != key]
+
+    def _children_of(self, root: str, released: dict[Key, _Held]) -> list[Key]:
+        found = [key for key, held in released.items()
+                 if key[1] is None and held.outage.root == root]
+        found += [key for key, held in self._held.items()
+                  if key[1] is None and held.outage.root == root and key not in found]
         found += [key for key, outage in self._open.items()
                   if key[1] is None and outage.root == root]
         return found
@@ -328,9 +390,11 @@ class AlertEngine:
     def _check_stable(self, now: float) -> None:
         for key in list(self._flapping):
             changes = self._changes.get(key)
-            if changes and now - changes[-1] < self._settings.flap_window:
+            last = max([changes[-1]] if changes else [], default=self._episode_start[key])
+            if now - last < self._settings.flap_stable:
                 continue
             self._flapping.discard(key)
+            began = self._episode_start.pop(key)
             site, link = key
             state = self._states.get(key, LinkState.UNKNOWN)
             log.info("%s%s is stable again (%s)", site, f"/{link}" if link else "", state)
@@ -338,5 +402,13 @@ class AlertEngine:
             if outage is not None and not outage.announced and not outage.planned:
                 self._pending().downs.append(key)
             elif outage is None:
+                held = self._held.pop(key, None)
+                ended = self._episode_end.pop(key, last)
+                if held is not None:
+                    self._close(key, held.outage, held.ended_at)
+                    ended = held.ended_at
+                if self._calendar is not None and self._calendar.active(site, now):
+                    continue
                 self._queue(Notification(EventKind.RECOVERED, now, site, self._titles[site],
-                                         link=link, detail="stable again after flapping"))
+                                         link=link, started_at=began, ended_at=ended,
+                                         after_flapping=True))

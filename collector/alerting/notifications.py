@@ -64,6 +64,11 @@ class Notification:
     """The SNMP device a router's reboot is about."""
     uptime_before: float | None = None
     """Seconds the device had been up when it was last read before its reboot."""
+    changes: int | None = None
+    """For a flapping notice: changes of state counted within alerting.flap_window."""
+    after_flapping: bool = False
+    """A recovery that ends a flapping episode: from its first outage's start to the end of
+    its last."""
     outage_id: int | None = None
     planned: bool = False
 

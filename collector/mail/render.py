@@ -165,7 +165,8 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
     label = words.labels
     what = (words.link_of.format(link=n.link, title=n.site_title) if _about_link(n)
             else n.site_title)
-    template = words.link_only_down if _link_only(n) else words.sentence[n.kind]
+    template = (words.link_only_down if _link_only(n) else words.stable_again
+                if n.after_flapping else words.sentence[n.kind])
     rows: list[tuple[str, str]] = [(label["site"], f"{n.site_title} ({n.site})")]
     if n.link:
         rows.append((label["link"], n.link))
@@ -184,6 +185,8 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))
+    if n.changes is not None:
+        rows.append((label["changes"], str(n.changes)))
     if n.agent is not None:
         rows.append((label["agent"], n.agent))
     if n.device is not None:

@@ -23,6 +23,8 @@ class Words:
     sentence: dict[EventKind, str]
     """What happened, about `{what}`: a site's title, or a link of it."""
     link_only_down: str
+    stable_again: str
+    """RECOVERED at the end of a flapping episode."""
     """DOWN of one link while the site stays reachable through another."""
     link_of: str
     planned_tag: str
@@ -69,6 +71,7 @@ INDONESIAN = Words(
         EventKind.REMINDER: "{what} masih tidak dapat dijangkau.",
     },
     link_only_down="{what} putus; lokasinya masih terhubung lewat jalur lain.",
+    stable_again="{what} kembali stabil setelah berulang kali putus dan tersambung.",
     link_of="jalur {link} ke {title}",
     planned_tag="terencana",
     sites_affected="{n} lokasi terdampak",
@@ -84,6 +87,7 @@ INDONESIAN = Words(
         "measured": "Terukur", "cause": "Penyebab", "planned": "Terencana",
         "detail": "Keterangan", "outage": "Nomor gangguan", "affected": "Lokasi terdampak",
         "agent": "Agen", "device": "Perangkat", "uptime_before": "Menyala sebelumnya",
+        "changes": "Perubahan status",
     },
     yes_planned="ya, pemeliharaan terjadwal",
     no="tidak",
@@ -125,6 +129,7 @@ ENGLISH = Words(
         EventKind.REMINDER: "{what} still cannot be reached.",
     },
     link_only_down="{what} is down; the site is still reached through another link.",
+    stable_again="{what} is stable again after going down and up repeatedly.",
     link_of="link {link} to {title}",
     planned_tag="planned",
     sites_affected="{n} sites affected",
@@ -140,6 +145,7 @@ ENGLISH = Words(
         "measured": "Measured", "cause": "Cause", "planned": "Planned",
         "detail": "Details", "outage": "Outage number", "affected": "Sites affected",
         "agent": "Agent", "device": "Device", "uptime_before": "Up before",
+        "changes": "Changes of state",
     },
     yes_planned="yes, scheduled maintenance",
     no="no",

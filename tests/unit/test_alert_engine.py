@@ -14,7 +14,8 @@ from collector.state import Transition
 pytestmark = pytest.mark.unit
 
 CONFIG = """
-alerting: {group_window: 10s, degraded_after: 60s, flap_transitions: 4, flap_window: 120s,
+alerting: {group_window: 10s, recovery_hold: 10s, degraded_after: 60s, flap_transitions: 4,
+           flap_window: 120s, flap_stable: 120s,
            reminder_interval: 1h}
 sites:
   - name: core
@@ -155,20 +156,70 @@ def test_degraded_link_gets_one_mail_after_degraded_after_and_never_a_down(world
     assert [(n.kind, n.link) for n in sent] == [(EventKind.DEGRADED, "fo")]
 
 
-def test_flapping_gives_one_mail_then_quiet_until_stable(world):
-    make, clock, _, _, _ = world
-    engine = make()
-    state = S.UP
+def flap(engine, clock, times, every):
+    """Down and up again ``times`` times, ``every`` seconds per change; what was sent."""
     sent = []
-    for _ in range(10):
-        new = S.DOWN if state is S.UP else S.UP
-        change(engine, clock, "opd", state, new)
-        state = new
-        sent += run_for(engine, clock, 3)
+    for _ in range(times):
+        change(engine, clock, "opd", S.UP, S.DOWN)
+        sent += run_for(engine, clock, every)
+        change(engine, clock, "opd", S.DOWN, S.UP)
+        sent += run_for(engine, clock, every)
+    return sent
+
+
+def test_flapping_gives_one_mail_then_quiet_until_stable(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    started = clock.now
+    sent = flap(engine, clock, 5, every=3)
     assert [n.kind for n in sent] == [EventKind.FLAPPING]
     sent = run_for(engine, clock, 200)
-    assert [(n.kind, n.detail) for n in sent] == [
-        (EventKind.RECOVERED, "stable again after flapping")]
+    assert [(n.kind, n.after_flapping) for n in sent] == [(EventKind.RECOVERED, True)]
+    assert sent[0].started_at == started
+    # Every outage of the episode is in the log, each closed, none ending before it began.
+    outages = log.between(0, clock.now + 1)
+    assert len(outages) == 5
+    assert all(o.ended_at is not None and o.ended_at >= o.started_at for o in outages)
+    assert sent[0].ended_at == outages[-1].ended_at
+
+
+def test_flapping_slower_than_the_window_costs_the_first_down_then_one_flapping(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    # Down for 15 s, up for 8 s: the first down is mailed; the second comes within the
+    # recovery hold, so the first recovery is never told and the rest is "flapping".
+    sent = []
+    for _ in range(6):
+        change(engine, clock, "opd", S.UP, S.DOWN)
+        sent += run_for(engine, clock, 15)
+        change(engine, clock, "opd", S.DOWN, S.UP)
+        sent += run_for(engine, clock, 8)
+    assert [n.kind for n in sent] == [EventKind.DOWN, EventKind.FLAPPING]
+    sent = run_for(engine, clock, 200)
+    assert [(n.kind, n.after_flapping) for n in sent] == [(EventKind.RECOVERED, True)]
+
+
+def test_flapping_that_ends_down_is_announced_down(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    sent = flap(engine, clock, 3, every=3)
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    sent += run_for(engine, clock, 200)
+    assert [n.kind for n in sent] == [EventKind.FLAPPING, EventKind.DOWN]
+
+
+def test_one_clean_outage_gets_its_recovery_after_the_hold(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    run_for(engine, clock, 30)
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    came_back = clock.now
+    sent = run_for(engine, clock, 30)
+    assert [n.kind for n in sent] == [EventKind.RECOVERED]
+    # Told within the hold (10 s) of coming back, and dated when it came back.
+    assert sent[0].at <= came_back + 11
+    assert sent[0].ended_at == came_back
 
 
 def test_restart_mid_outage_sends_no_second_down_and_one_recovery(world):

@@ -18,7 +18,7 @@ from collector.state import LinkState, StateStore, Transition
 pytestmark = pytest.mark.unit
 
 CONFIG = """
-alerting: {group_window: 5s}
+alerting: {group_window: 5s, recovery_hold: 5s}
 agents:
   clients: [{name: web, site: opd, token: a-long-enough-token-1234}]
 sites:
