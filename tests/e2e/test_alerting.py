@@ -17,8 +17,9 @@ import pytest
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
+from tests.support.metrics import samples, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
-from tests.support.snmpd import SnmpAgent, free_udp_port
+from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
 from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
 from tests.testbed import Testbed, require_root
@@ -31,6 +32,7 @@ UP_AFTER = 2
 WINDOW = 2.0
 # Longer than a flap of the tests below takes from "up" to "down" again (about 2 s).
 HOLD = 5.0
+SNMP_INTERVAL = 0.5
 STABLE = 10.0
 BEHIND_RELAY = ("h1", "h2", "h3")
 TOKEN = "agent-token-opd1-0123456789"
@@ -86,8 +88,10 @@ def lab(tmp_path_factory):
             "icmp": {"interval": f"{ROUND}s", "jitter": 0, "echoes": 3,
                      "echo_interval": "20ms", "timeout": "400ms"},
             "state": {"down_after": DOWN_AFTER, "up_after": UP_AFTER, "window": 10},
-            "snmp": {"interval": "500ms", "timeout": "200ms", "retries": 0},
-            "auths": {"lab": {"version": "2c", "community": "public"}},
+            "snmp": {"interval": f"{SNMP_INTERVAL}s", "timeout": "200ms", "retries": 0},
+            # SNMPv3 authPriv (SHA, AES), as the office's routers are polled.
+            "auths": {"lab": {"version": "3", "username": BENCH_V3_USER[0],
+                              "auth_key": BENCH_V3_USER[1], "priv_key": BENCH_V3_USER[2]}},
             "alerting": {"group_window": f"{WINDOW}s", "degraded_after": "10m",
                          "recovery_hold": f"{HOLD}s", "flap_transitions": 4,
                          "flap_window": "20s", "flap_stable": f"{STABLE}s",
@@ -259,8 +263,23 @@ def test_collector_killed_mid_outage_sends_no_second_down_and_one_recovery(lab):
     assert [m["X-Pantau-Event"] for m in box.mails()] == ["down", "recovered"]
 
 
-def test_router_restarted_inside_the_gap_means_power(lab):
+def router_polled(lab: Lab) -> bool:
+    """The router's last poll succeeded: no error kind set, and its uptime exported."""
+    metrics = lab.collector.metrics()
+    errors = [s for s in samples(metrics) if s.name == "pantau_snmp_poll_error"
+              and s.labels.get("device") == "router" and s.value == 1.0]
+    return not errors and value(metrics, "sysUpTime", site="opd1", device="router") is not None
+
+
+def reboots(lab: Lab) -> float:
+    return lab.collector.value("pantau_snmp_device_reboots_total", site="opd1",
+                               device="router") or 0.0
+
+
+def test_v3_router_restarted_inside_the_gap_means_power_and_its_polls_resume(lab):
     lab.all_up()
+    wait_until(lambda: router_polled(lab), timeout=20, what="the router polled")
+    before = reboots(lab)
     box = Mailbox(lab.smtp)
     lab.tb.cut("opd1", "fo")
     try:
@@ -270,6 +289,19 @@ def test_router_restarted_inside_the_gap_means_power(lab):
         lab.tb.restore("opd1", "fo")
     [recovered] = box.wait("recovered")
     assert recovered["X-Pantau-Cause"] == "power"
+    assert reboots(lab) == before + 1
+    wait_until(lambda: router_polled(lab), timeout=2 * SNMP_INTERVAL + 1,
+               what="SNMPv3 polls of the restarted router to succeed again")
+
+
+def test_v3_router_restarted_without_a_cut_is_polled_again_and_counted(lab):
+    lab.all_up()
+    wait_until(lambda: router_polled(lab), timeout=20, what="the router polled")
+    before = reboots(lab)
+    lab.snmpd.restart()
+    wait_until(lambda: reboots(lab) == before + 1, timeout=20, what="the reboot counted")
+    wait_until(lambda: router_polled(lab), timeout=2 * SNMP_INTERVAL + 1,
+               what="SNMPv3 polls of the restarted router to succeed again")
 
 
 def test_server_booted_inside_the_gap_means_power(lab):
