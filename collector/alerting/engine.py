@@ -108,6 +108,7 @@ class AlertEngine:
         self._episode_end: dict[Key, float] = {}
         self._degraded_since: dict[Key, float] = {}
         self._degraded_told: set[Key] = set()
+        self._errors_told: set[Key] = set()
         self._group: _Group | None = None
         self._restore()
 
@@ -135,6 +136,8 @@ class AlertEngine:
                 self._site_changed(transition)
             else:
                 self._link_changed(transition)
+                if LinkState.ERROR in (transition.old, transition.new):
+                    self._error_changed(transition)
 
     def _count_change(self, key: Key, transition: Transition) -> None:
         if LinkState.DOWN not in (transition.old, transition.new) and \
@@ -204,6 +207,32 @@ class AlertEngine:
         outage = _Outage(outage_id, at, planned, False, root, loss, rtt, reminded_at=at)
         self._open[key] = outage
         return outage
+
+    def _error_changed(self, t: Transition) -> None:
+        """A link that cannot be checked is told once; its return only if that went out (or
+        is waiting in the group, which then takes it back)."""
+        key: Key = (t.site, t.link)
+        if self._calendar is not None and self._calendar.active(t.site, t.at):
+            return
+        if t.new is LinkState.ERROR:
+            if key in self._errors_told:
+                return
+            self._errors_told.add(key)
+            self._queue(Notification(EventKind.ERROR, t.at, t.site, self._titles[t.site],
+                                     link=t.link, started_at=t.since, reason=t.reason))
+            return
+        if key not in self._errors_told:
+            return
+        self._errors_told.discard(key)
+        group = self._group
+        waiting = [n for n in group.others if n.kind is EventKind.ERROR
+                   and (n.site, n.link) == key] if group is not None else []
+        if group is not None and waiting:
+            group.others = [n for n in group.others if n not in waiting]
+            return
+        self._queue(Notification(EventKind.ERROR_CLEARED, t.at, t.site, self._titles[t.site],
+                                 link=t.link, started_at=waiting[0].started_at if waiting
+                                 else None, ended_at=t.since))
 
     def _down_again(self, key: Key, at: float) -> None:
         """A site or link goes down while its last recovery is held: it flaps. The outage

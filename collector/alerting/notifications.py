@@ -26,6 +26,11 @@ class EventKind(StrEnum):
     """A router (sysUpTime) or a server (boot time) restarted."""
     REMINDER = "reminder"
     """An outage still lasts: sent every alerting.reminder_interval."""
+    ERROR = "error"
+    """A link's echoes cannot be sent at all (local firewall, no route): it cannot be
+    checked, after as many rounds as a link takes to go down."""
+    ERROR_CLEARED = "error_cleared"
+    """Echoes to a link that could not be checked are sent again."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Notification:
     """The SNMP device a router's reboot is about."""
     uptime_before: float | None = None
     """Seconds the device had been up when it was last read before its reboot."""
+    reason: str | None = None
+    """For an error: why echoes could not be sent (no_route, not_permitted, send_failed)."""
     changes: int | None = None
     """For a flapping notice: changes of state counted within alerting.flap_window."""
     after_flapping: bool = False

@@ -74,12 +74,20 @@ class LinkCollector(Collector):
         since = GaugeMetricFamily(
             "pantau_link_state_change_timestamp_seconds",
             "When the link entered its current state (Unix time)", labels=LINK_LABELS)
+        error = GaugeMetricFamily(
+            "pantau_link_error",
+            "1 for the reason the link cannot be checked (its state is error: no echo could "
+            "be sent), 0 for the others; all 0 while it can be",
+            labels=[*LINK_LABELS, "reason"])
         for record in self._store.links.values():
             labels = [record.site.name, record.link.name, record.link.kind.value]
             for value in LinkState:
                 state.add_metric([*labels, value.value], float(record.state is value))
             since.add_metric(labels, record.since)
-        yield from (state, since)
+            reason = record.health.error if record.state is LinkState.ERROR else None
+            for kind in PingError:
+                error.add_metric([*labels, kind.value], float(reason is kind))
+        yield from (state, since, error)
 
     def _targets(self) -> Iterator[Metric]:
         requests = CounterMetricFamily(

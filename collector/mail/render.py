@@ -185,6 +185,8 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))
+    if n.reason is not None:
+        rows.append((label["reason"], words.reasons.get(n.reason, n.reason)))
     if n.changes is not None:
         rows.append((label["changes"], str(n.changes)))
     if n.agent is not None:

@@ -40,6 +40,8 @@ class Words:
     yes_planned: str
     no: str
     cause: dict[Cause, str]
+    reasons: dict[str, str]
+    """Why echoes could not be sent, by PingError value."""
     state: dict[str, str]
     quality: str
     footer: str
@@ -58,7 +60,8 @@ INDONESIAN = Words(
         EventKind.DOWN: "PUTUS", EventKind.RECOVERED: "PULIH", EventKind.DEGRADED: "TERGANGGU",
         EventKind.FLAPPING: "TIDAK STABIL", EventKind.AGENT_SILENT: "AGEN TIDAK MELAPOR",
         EventKind.AGENT_BACK: "AGEN MELAPOR LAGI", EventKind.REBOOT: "MENYALA ULANG",
-        EventKind.REMINDER: "MASIH PUTUS",
+        EventKind.REMINDER: "MASIH PUTUS", EventKind.ERROR: "TIDAK DAPAT DIPERIKSA",
+        EventKind.ERROR_CLEARED: "DAPAT DIPERIKSA LAGI",
     },
     sentence={
         EventKind.DOWN: "{what} tidak dapat dijangkau.",
@@ -69,6 +72,9 @@ INDONESIAN = Words(
         EventKind.AGENT_BACK: "Agen server di {what} kembali mengirim laporan.",
         EventKind.REBOOT: "Perangkat di {what} menyala ulang.",
         EventKind.REMINDER: "{what} masih tidak dapat dijangkau.",
+        EventKind.ERROR: ("{what} tidak dapat diperiksa: Pantau tidak dapat mengirim ping ke "
+                          "sana dari server pemantau. Keadaan jalurnya sendiri tidak diketahui."),
+        EventKind.ERROR_CLEARED: "{what} dapat diperiksa lagi.",
     },
     link_only_down="{what} putus; lokasinya masih terhubung lewat jalur lain.",
     stable_again="{what} kembali stabil setelah berulang kali putus dan tersambung.",
@@ -87,7 +93,7 @@ INDONESIAN = Words(
         "measured": "Terukur", "cause": "Penyebab", "planned": "Terencana",
         "detail": "Keterangan", "outage": "Nomor gangguan", "affected": "Lokasi terdampak",
         "agent": "Agen", "device": "Perangkat", "uptime_before": "Menyala sebelumnya",
-        "changes": "Perubahan status",
+        "changes": "Perubahan status", "reason": "Sebab",
     },
     yes_planned="ya, pemeliharaan terjadwal",
     no="tidak",
@@ -97,6 +103,9 @@ INDONESIAN = Words(
                      "tetap menyala"),
         Cause.UNKNOWN: "belum diketahui",
     },
+    reasons={"no_route": "tidak ada rute ke alamatnya",
+             "not_permitted": "ditolak di server pemantau (aturan firewall setempat)",
+             "send_failed": "gagal dikirim"},
     state={"down": "putus", "unreachable": "tidak terjangkau, di belakang lokasi yang putus"},
     quality="kehilangan paket {loss}, RTT {rtt}",
     footer="Dikirim otomatis oleh Pantau. Waktu dalam {zone}.",
@@ -116,7 +125,8 @@ ENGLISH = Words(
         EventKind.DOWN: "DOWN", EventKind.RECOVERED: "RECOVERED", EventKind.DEGRADED: "DEGRADED",
         EventKind.FLAPPING: "FLAPPING", EventKind.AGENT_SILENT: "AGENT SILENT",
         EventKind.AGENT_BACK: "AGENT BACK", EventKind.REBOOT: "REBOOTED",
-        EventKind.REMINDER: "STILL DOWN",
+        EventKind.REMINDER: "STILL DOWN", EventKind.ERROR: "CANNOT BE CHECKED",
+        EventKind.ERROR_CLEARED: "CHECKED AGAIN",
     },
     sentence={
         EventKind.DOWN: "{what} cannot be reached.",
@@ -127,6 +137,9 @@ ENGLISH = Words(
         EventKind.AGENT_BACK: "The server agent at {what} sends reports again.",
         EventKind.REBOOT: "Equipment at {what} restarted.",
         EventKind.REMINDER: "{what} still cannot be reached.",
+        EventKind.ERROR: ("{what} cannot be checked: Pantau cannot send pings to it from the "
+                          "monitoring server. The state of the link itself is unknown."),
+        EventKind.ERROR_CLEARED: "{what} can be checked again.",
     },
     link_only_down="{what} is down; the site is still reached through another link.",
     stable_again="{what} is stable again after going down and up repeatedly.",
@@ -145,7 +158,7 @@ ENGLISH = Words(
         "measured": "Measured", "cause": "Cause", "planned": "Planned",
         "detail": "Details", "outage": "Outage number", "affected": "Sites affected",
         "agent": "Agent", "device": "Device", "uptime_before": "Up before",
-        "changes": "Changes of state",
+        "changes": "Changes of state", "reason": "Reason",
     },
     yes_planned="yes, scheduled maintenance",
     no="no",
@@ -154,6 +167,9 @@ ENGLISH = Words(
         Cause.LINK: "likely the link itself (cable or radio); the equipment on site stayed up",
         Cause.UNKNOWN: "unknown",
     },
+    reasons={"no_route": "no route to the address",
+             "not_permitted": "refused on the monitoring server (a local firewall rule)",
+             "send_failed": "could not be sent"},
     state={"down": "down", "unreachable": "unreachable, behind the site that is down"},
     quality="loss {loss}, RTT {rtt}",
     footer="Sent automatically by Pantau. Times in {zone}.",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from collector.config import StateSettings
-from collector.icmp import PingResult
+from collector.icmp import PingError, PingResult
 
 
 class LinkState(StrEnum):
@@ -22,6 +22,9 @@ class LinkState(StrEnum):
     DEGRADED = "degraded"
     DOWN = "down"
     UNREACHABLE = "unreachable"
+    ERROR = "error"
+    """Its echoes cannot be sent at all (a local firewall rule, no route): it cannot be
+    checked, which says nothing of the link itself."""
 
     @property
     def reachable(self) -> bool:
@@ -36,20 +39,30 @@ class RoundSummary:
     sent: int
     received: int
     rtts: tuple[float, ...]
+    errors: tuple[PingError | None, ...] = ()
 
     @classmethod
     def of(cls, results: Iterable[PingResult]) -> RoundSummary:
         sent = received = 0
         rtts: list[float] = []
+        errors: list[PingError | None] = []
         for result in results:
             sent += result.sent
             received += result.received
             rtts.extend(result.rtts)
-        return cls(sent, received, tuple(rtts))
+            errors.append(result.error)
+        return cls(sent, received, tuple(rtts), tuple(errors))
 
     @property
     def could_not_send(self) -> bool:
         return self.sent == 0
+
+    @property
+    def error(self) -> PingError | None:
+        """Why nothing could be sent: the first target's reason, when none was sent."""
+        if self.sent:
+            return None
+        return next((e for e in self.errors if e is not None), PingError.SEND_FAILED)
 
     @property
     def failed(self) -> bool:
@@ -63,13 +76,19 @@ class LinkHealth:
     - ``down_after`` consecutive failed rounds (no reply at all) take it down, so a
       single lost echo, or a single lost round, never does;
     - loss and median RTT over the last ``window`` rounds make it degraded;
-    - ``up_after`` consecutive good rounds bring it back up from down or degraded.
+    - ``up_after`` consecutive good rounds bring it back up from down or degraded;
+    - ``down_after`` consecutive rounds in which no echo could be sent at all make it
+      ``error`` (it cannot be checked); the first round that sends again ends that.
     """
 
     def __init__(self, settings: StateSettings) -> None:
         self.settings = settings
         self.state = LinkState.UNKNOWN
         self.failed_streak = 0
+        self.error_streak = 0
+        self.error: PingError | None = None
+        """Why the last round could not send, while it could not."""
+        self._before_error = LinkState.UNKNOWN
         self._good_streak = 0
         self._window: deque[RoundSummary] = deque(maxlen=settings.window)
         self.loss_before_cut: float | None = None
@@ -79,6 +98,8 @@ class LinkHealth:
         """Drop the verdict: its rounds said nothing while its parent was down."""
         self.state = LinkState.UNKNOWN
         self.failed_streak = 0
+        self.error_streak = 0
+        self.error = None
         self._good_streak = 0
         self._window.clear()
 
@@ -97,7 +118,16 @@ class LinkHealth:
         the failure is probably not this link's); the streak still counts.
         """
         if summary.could_not_send:
+            self.error = summary.error
+            self.error_streak += 1
+            if self.error_streak >= self.settings.down_after and self.state is not LinkState.ERROR:
+                self._before_error = self.state
+                self.state = LinkState.ERROR
             return self.state
+        self.error, self.error_streak = None, 0
+        if self.state is LinkState.ERROR:
+            # Checkable again: the verdict it had before, judged on from here.
+            self.state = self._before_error
         if summary.failed:
             self._good_streak = 0
             self.failed_streak += 1

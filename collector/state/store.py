@@ -34,6 +34,8 @@ class Transition:
     """When the collector decided it."""
     since: float = 0.0
     """When it began: the first round of the streak that decided it (``at`` if unknown)."""
+    reason: str | None = None
+    """For ``error``: why echoes could not be sent (a PingError value)."""
 
     def __post_init__(self) -> None:
         if not self.since:
@@ -53,6 +55,8 @@ class LinkRecord:
         # its first failed round, not when down_after rounds later it was declared.
         self.streak_failed: bool | None = None
         self.streak_started = now
+        # First round of the current run of rounds that could not send at all.
+        self.error_started = now
 
 
 class SiteRecord:
@@ -91,6 +95,9 @@ def site_state_of(link_states: list[LinkState]) -> LinkState:
         return LinkState.DEGRADED
     if link_states and all(s is LinkState.UNREACHABLE for s in link_states):
         return LinkState.UNREACHABLE
+    # A link that cannot be checked may be carrying the site: no failure is claimed.
+    if LinkState.ERROR in link_states:
+        return LinkState.ERROR
     if LinkState.DOWN in link_states:
         return LinkState.DOWN
     return LinkState.UNKNOWN
@@ -133,6 +140,8 @@ class StateStore:
             for result in link_results:
                 record.targets[result.target].add(result)
             summary = RoundSummary.of(link_results)
+            if summary.could_not_send and record.health.error_streak == 0:
+                record.error_started = round_started
             if not summary.could_not_send and summary.failed is not record.streak_failed:
                 record.streak_failed = summary.failed
                 record.streak_started = round_started
@@ -172,6 +181,8 @@ class StateStore:
                     new = record.health.state
                     if new in _JUDGED_BY_ROUNDS:
                         began = record.streak_started
+                    elif new is LinkState.ERROR:
+                        began = record.error_started
                     elif record.state is LinkState.UNREACHABLE:
                         began = self._parent_since(link, now)
                     else:
@@ -181,8 +192,10 @@ class StateStore:
                     # all through its parent's cut is up again when the parent is, not when
                     # its own streak of answers began.
                     since = min(max(began, record.since), now)
+                    reason = record.health.error.value if new is LinkState.ERROR and \
+                        record.health.error is not None else None
                     transitions.append(
-                        Transition(site.name, link.name, record.state, new, now, since))
+                        Transition(site.name, link.name, record.state, new, now, since, reason))
                     record.state, record.since = new, since
                 states.append(new)
             site_record = self.sites[site.name]

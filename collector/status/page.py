@@ -48,7 +48,7 @@ class _Writer:
     def page(self, view: StatusView, refresh: int) -> str:
         w = self.words
         troubled = sum(view.counts[s] for s in (LinkState.DOWN, LinkState.UNREACHABLE,
-                                                LinkState.DEGRADED))
+                                                LinkState.ERROR, LinkState.DEGRADED))
         title = f"({troubled}) Pantau" if troubled else "Pantau"
         rendered = w.rendered.format(time=self._time(self.now, full=True))
         zone = f"{self._zone_name()} ({self.zone.key})"
@@ -85,7 +85,7 @@ class _Writer:
                  f'data-count="{view.counts[state]}">'
                  f"{escape(self.words.count[state].format(n=view.counts[state]))}</li>"
                  for state in SUMMARY_ORDER
-                 if view.counts[state] or state is not LinkState.UNKNOWN]
+                 if view.counts[state] or state not in (LinkState.UNKNOWN, LinkState.ERROR)]
         return '<ul class="summary">' + "".join(items) + "</ul>"
 
     def _section(self, key: str, heading: str, sites: tuple[SiteView, ...]) -> str:

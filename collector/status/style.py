@@ -60,4 +60,5 @@ footer a { color: inherit; }
 .state-down { --c: #b91c1c; }
 .state-unreachable { --c: #6d28d9; }
 .state-unknown { --c: #4b5563; }
+.state-error { --c: #9d174d; }
 """

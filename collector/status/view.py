@@ -14,9 +14,9 @@ from collector.state import LinkState, StateStore
 from collector.state.measures import median_rtt
 
 # Worst first: a cut matters more than the sites behind it, which matter more than a slow link.
-PROBLEMS = (LinkState.DOWN, LinkState.UNREACHABLE, LinkState.DEGRADED)
+PROBLEMS = (LinkState.DOWN, LinkState.UNREACHABLE, LinkState.ERROR, LinkState.DEGRADED)
 SUMMARY_ORDER = (LinkState.UP, LinkState.DEGRADED, LinkState.DOWN, LinkState.UNREACHABLE,
-                 LinkState.UNKNOWN)
+                 LinkState.ERROR, LinkState.UNKNOWN)
 
 
 @dataclass(frozen=True)

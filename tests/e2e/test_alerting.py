@@ -396,3 +396,43 @@ def test_collector_restart_with_healthy_agents_sends_nothing(lab):
     # Beyond agents.silence (3 s) and the grouping window: whatever was due has gone out.
     lab.quiet(rounds=12)
     assert box.mails() == [], [m["Subject"] for m in box.mails()]
+
+
+BLOCK_TABLE = "pantau_test_block"
+
+
+def root_nft(script: str) -> None:
+    subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, timeout=10)
+
+
+@pytest.mark.parametrize("verdict", ["reject", "drop"])
+def test_echoes_blocked_by_a_local_firewall_rule_are_the_error_state_and_mailed(lab, verdict):
+    """A rule on the collector's own host (root namespace) refuses the echoes to one test
+    address: the link cannot be checked, which is neither up nor down."""
+    lab.all_up()
+    box = Mailbox(lab.smtp)
+    target = lab.tb.target("h2", "radio")
+    root_nft(f"add table inet {BLOCK_TABLE}\n"
+             f"add chain inet {BLOCK_TABLE} out {{ type filter hook output priority filter; }}\n"
+             f"add rule inet {BLOCK_TABLE} out ip daddr {target} icmp type echo-request "
+             f"{verdict}\n")
+    try:
+        lab.collector.wait_link_state("h2", "radio", "error", timeout=30)
+        metrics = lab.collector.metrics()
+        assert value(metrics, "pantau_site_state", site="h2", state="error") == 1.0
+        reasons = {s.labels["reason"] for s in samples(metrics)
+                   if s.name == "pantau_link_error" and s.labels["site"] == "h2"
+                   and s.value == 1.0}
+        assert len(reasons) == 1, reasons
+        [mail] = box.wait("error")
+        assert mail["X-Pantau-Sites"] == "h2"
+        body = mail.get_body(("plain",)).get_content()
+        assert "cannot be checked" in body
+    finally:
+        root_nft(f"delete table inet {BLOCK_TABLE}\n")
+    lab.collector.wait_link_state("h2", "radio", "up", timeout=30)
+    box.wait("error_cleared")
+    lab.quiet()
+    assert [m["X-Pantau-Event"] for m in box.mails()] == ["error", "error_cleared"]
+    # Never an outage: nothing was known to be down.
+    assert [o for o in lab.outages("h2") if o.started_at > time.time() - 120] == []

@@ -291,3 +291,27 @@ def test_outage_shorter_than_the_window_gets_one_mail_saying_both(world):
     sent = run_for(engine, clock, 15)
     assert [(n.kind, n.site) for n in sent] == [(EventKind.RECOVERED, "opd")]
     assert sent[0].duration == pytest.approx(4)
+
+
+def test_a_link_that_cannot_be_checked_is_told_once_and_its_return_once(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    engine.on_transitions([Transition("dual", "fo", S.UP, S.ERROR, clock.now, clock.now - 30,
+                                      "not_permitted")])
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.site, n.link, n.reason, n.started_at) for n in sent] == [
+        (EventKind.ERROR, "dual", "fo", "not_permitted", clock.now - 45)]
+    clock.now += 300
+    change(engine, clock, "dual", S.ERROR, S.UP, link="fo")
+    sent = run_for(engine, clock, 15)
+    assert [(n.kind, n.link) for n in sent] == [(EventKind.ERROR_CLEARED, "fo")]
+    assert log.between(0, clock.now + 1) == []  # not an outage
+
+
+def test_an_error_that_clears_within_the_window_is_not_told(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.ERROR, link="fo")
+    clock.now += 3
+    change(engine, clock, "opd", S.ERROR, S.UP, link="fo")
+    assert run_for(engine, clock, 30) == []

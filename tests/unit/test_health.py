@@ -80,11 +80,20 @@ def test_high_median_rtt_degrades():
         LinkState.UP, LinkState.UP, LinkState.UP, LinkState.DEGRADED]
 
 
-def test_a_round_that_could_not_send_changes_nothing():
-    health = LinkHealth(settings(down_after=1))
+def test_rounds_that_could_not_send_make_error_after_down_after_and_never_down():
+    health = LinkHealth(settings(down_after=3))
     feed(health, [GOOD])
-    assert feed(health, [NOT_SENT] * 5) == [LinkState.UP] * 5
+    assert feed(health, [NOT_SENT] * 5) == [LinkState.UP] * 2 + [LinkState.ERROR] * 3
     assert health.failed_streak == 0
+    assert health.error is not None
+
+
+def test_the_first_round_that_sends_again_ends_error_with_the_verdict_before_it():
+    health = LinkHealth(settings(down_after=1, up_after=2))
+    feed(health, [GOOD, NOT_SENT])
+    assert health.state is LinkState.ERROR
+    assert health.observe(GOOD) is LinkState.UP
+    assert health.error is None
 
 
 def test_down_is_held_back_while_not_allowed_but_the_streak_counts():

@@ -78,6 +78,10 @@ AGENT_BACK = dataclasses.replace(AGENT_SILENT, kind=EventKind.AGENT_BACK)
 REBOOT = Notification(EventKind.REBOOT, T0, "diskominfo", DISKOMINFO,
                       detail="router: sysUpTime went back to 2 min")
 REMINDER = dataclasses.replace(DOWN, kind=EventKind.REMINDER, at=T0 + 7500)
+ERROR = Notification(EventKind.ERROR, T0, "bkd", "Badan Kepegawaian Daerah", link="fo",
+                     started_at=T0 - 60, reason="not_permitted")
+ERROR_CLEARED = Notification(EventKind.ERROR_CLEARED, T0 + 600, "bkd",
+                             "Badan Kepegawaian Daerah", link="fo", ended_at=T0 + 590)
 LONE_SITE_DOWN = Notification(EventKind.DOWN, T0, "bkd", "Badan Kepegawaian Daerah",
                               started_at=T0)
 PLANNED = dataclasses.replace(DOWN, planned=True)
@@ -99,6 +103,8 @@ SUBJECTS = [
     (REBOOT, "[Pantau] MENYALA ULANG: diskominfo", "[Pantau] REBOOTED: diskominfo"),
     (REMINDER, "[Pantau] MASIH PUTUS: diskominfo sudah 2 jam 5 menit",
      "[Pantau] STILL DOWN: diskominfo for 2 h 5 min"),
+    (ERROR, "[Pantau] TIDAK DAPAT DIPERIKSA: bkd/fo", "[Pantau] CANNOT BE CHECKED: bkd/fo"),
+    (ERROR_CLEARED, "[Pantau] DAPAT DIPERIKSA LAGI: bkd/fo", "[Pantau] CHECKED AGAIN: bkd/fo"),
     (PLANNED, "[Pantau] PUTUS (terencana): diskominfo (2 lokasi terdampak)",
      "[Pantau] DOWN (planned): diskominfo (2 sites affected)"),
 ]

@@ -129,14 +129,26 @@ def test_leaf_cut_goes_down_after_n_rounds_and_logs_one_transition_each(caplog):
     assert sum("opd/fo is down" in r.message for r in caplog.records) == 1
 
 
-def test_send_errors_are_counted_and_leave_state_alone():
-    store, _ = make_store()
+def test_send_errors_are_counted_and_make_error_not_down(clock_step=10.0):
+    store, clock = make_store()
     all_rounds(store)
-    error = PingResult("198.18.1.2", 0, 0, (), PingError.NO_ROUTE)
+    error = PingResult("198.18.1.2", 0, 0, (), PingError.NOT_PERMITTED)
+    transitions = []
+    first_error_round = None
     for _ in range(5):
-        store.record_round("opd", {"198.18.1.2": error}, 0.0)
-    assert link(store, "opd", "fo") is LinkState.UP
-    assert store.links[("opd", "fo")].targets["198.18.1.2"].errors == {PingError.NO_ROUTE: 5}
+        clock.now += clock_step
+        first_error_round = first_error_round or clock.now
+        transitions += store.record_round("opd", {"198.18.1.2": error}, 0.0)
+    assert link(store, "opd", "fo") is LinkState.ERROR
+    assert store.sites["opd"].state is LinkState.ERROR
+    assert store.links[("opd", "fo")].targets["198.18.1.2"].errors == {PingError.NOT_PERMITTED: 5}
+    [to_error] = [t for t in transitions if t.link == "fo"]
+    # Dated from the first round that could not send, with the reason.
+    assert (to_error.new, to_error.since, to_error.reason) == (
+        LinkState.ERROR, first_error_round, "not_permitted")
+    clock.now += clock_step
+    transitions = round_(store, "opd")
+    assert [(t.link, t.new) for t in transitions] == [("fo", LinkState.UP), (None, LinkState.UP)]
 
 
 def test_interface_down_takes_the_link_down_at_once_and_pings_bring_it_back():
