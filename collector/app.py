@@ -35,7 +35,8 @@ from collector.mail import Outbox, SmtpSender, render
 from collector.scheduler import RoundScheduler
 from collector.snmp.poller import SnmpPoller
 from collector.snmp.state import SnmpState
-from collector.state import StateStore, Transition
+from collector.state import LinkState, StateStore, Transition
+from collector.state.ledger import GAP_FACTOR, MonitoringLedger
 from collector.status import status_routes
 from collector.tls import server_context
 
@@ -87,6 +88,7 @@ class CollectorApp:
         # Opened in start(): a constructor does no I/O, and a missing ICMP privilege is the
         # first thing an operator should hear about.
         self.outages: OutageLog | None = None
+        self.ledger: MonitoringLedger | None = None
         self.alerting: AlertService | None = None
         self.calendar = MaintenanceCalendar(config)
 
@@ -100,8 +102,11 @@ class CollectorApp:
         await self.ingest.start()
         await self.outbox.start()
         self.outages = OutageLog(outage_log_path(self.config.collector.data_dir))
-        self.registry.register(AvailabilityCollector(self.config, self.outages, self.calendar,
-                                                     clock=self._clock))
+        # The ledger shares the outage log's file: the report reads both from one place.
+        self.ledger = MonitoringLedger(outage_log_path(self.config.collector.data_dir),
+                                       clock=self._clock)
+        self.registry.register(AvailabilityCollector(self.config, self.outages, self.ledger,
+                                                     self.calendar, clock=self._clock))
         self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
                                      self.outages, self.notify, calendar=self.calendar,
                                      clock=self._clock)
@@ -118,6 +123,8 @@ class CollectorApp:
         await self.http.stop()
         await self.ingest.stop()
         await self.outbox.stop()
+        if self.ledger is not None:
+            self.ledger.close()
         self.pinger.close()
         if self.poller is not None:
             self.poller.close()
@@ -135,6 +142,7 @@ class CollectorApp:
         duration = time.monotonic() - started
         by_target: dict[str, PingResult] = {r.target: r for r in results}
         self._alert(self.store.record_round(site.name, by_target, duration))
+        self._account(site)
         log.debug("round of %s: %d targets, %d of %d replies, %.3f s", site.name, len(results),
                   sum(r.received for r in results), sum(r.sent for r in results), duration)
 
@@ -152,6 +160,17 @@ class CollectorApp:
         for link_site, link, interface in self._carried.get((site.name, device.name), []):
             up = self.snmp_state.interface_up(site.name, device.name, interface)
             self._alert(self.store.record_interface(link_site, link, up))
+
+    def _account(self, site: Site) -> None:
+        """Into the ledger: the site was judged by this round, or was not."""
+        if self.ledger is None:
+            return
+        state = self.store.sites[site.name].state
+        if state in (LinkState.UNKNOWN, LinkState.ERROR):
+            self.ledger.not_judged(site.name)
+        else:
+            self.ledger.judged(site.name, self._clock(),
+                               GAP_FACTOR * site.interval + self.config.icmp.jitter)
 
     def _alert(self, transitions: list[Transition]) -> None:
         if self.alerting is not None:

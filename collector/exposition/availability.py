@@ -21,6 +21,7 @@ from collector.alerting.outage_log import Cause, OutageLog
 from collector.config import CollectorConfig
 from collector.report.availability import SiteAvailability, site_availability
 from collector.report.period import month_bounds, month_containing
+from collector.state.ledger import MonitoringLedger
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,13 @@ class AvailabilityCollector(Collector):
     """
 
     def __init__(self, config: CollectorConfig, outages: OutageLog,
+                 ledger: MonitoringLedger | None = None,
                  calendar: MaintenanceCalendar | None = None,
                  clock: Callable[[], float] = time.time,
                  cache_seconds: float = CACHE_SECONDS) -> None:
         self._config = config
         self._outages = outages
+        self._ledger = ledger
         self._calendar = calendar or MaintenanceCalendar(config)
         self._zone = config.collector.zone
         self._clock = clock
@@ -56,14 +59,25 @@ class AvailabilityCollector(Collector):
         figures, computed_at = self._current()
         ratio = GaugeMetricFamily(
             "pantau_site_availability_ratio",
-            "Share of the current calendar month so far (collector.timezone) in which the site "
-            "could be reached, planned maintenance left out" + _CACHED,
+            "Share of the monitored time of the current calendar month so far "
+            "(collector.timezone) in which the site could be reached, planned maintenance left "
+            "out" + _CACHED,
             labels=["site", "period"])
         downtime = GaugeMetricFamily(
             "pantau_site_downtime_seconds",
             "Unplanned downtime of the site in the current calendar month so far, by likely "
             "cause (link, power, unknown)" + _CACHED,
             labels=["site", "period", "cause"])
+        monitored = GaugeMetricFamily(
+            "pantau_site_monitored_seconds",
+            "Time of the current calendar month so far in which the site was judged: its rounds "
+            "came on time, or it was in an outage" + _CACHED,
+            labels=["site", "period"])
+        unmonitored = GaugeMetricFamily(
+            "pantau_site_unmonitored_seconds",
+            "Time of the current calendar month so far in which the site was not judged (the "
+            "collector stopped, starting, or the site could not be checked)" + _CACHED,
+            labels=["site", "period"])
         stamp = GaugeMetricFamily(
             "pantau_availability_computed_timestamp_seconds",
             "When the availability figures were last computed from the outage log (Unix time)")
@@ -73,9 +87,11 @@ class AvailabilityCollector(Collector):
             for cause in Cause:
                 downtime.add_metric([site.site, PERIOD, cause.value],
                                     site.downtime_by_cause[cause])
+            monitored.add_metric([site.site, PERIOD], site.monitored_seconds)
+            unmonitored.add_metric([site.site, PERIOD], site.unmonitored_seconds)
         if computed_at is not None:
             stamp.add_metric([], computed_at)
-        yield from (ratio, downtime, stamp)
+        yield from (ratio, downtime, monitored, unmonitored, stamp)
 
     def _current(self) -> tuple[list[SiteAvailability], float | None]:
         now = self._clock()
@@ -101,8 +117,10 @@ class AvailabilityCollector(Collector):
             log.info("outage log readable again")
         self._failing = False
         calendar = self._calendar
+        ledger = self._ledger
         self._figures = [
             site_availability(site.name, outages,
-                              calendar.planned_intervals(site.name, start, end), start, end, now)
+                              calendar.planned_intervals(site.name, start, end), start, end, now,
+                              None if ledger is None else ledger.spans(site.name, start, now))
             for site in self._config.sites]
         self._computed_at = now

@@ -6,8 +6,11 @@ Pure arithmetic on the outage log's rows; nothing here reads a clock or a file.
   cut itself or unreachable behind a cut parent) clipped to the period, minus its planned
   maintenance. An outage the engine marked planned (it began inside a window) therefore
   counts only for the time it ran past the window: an overrun is downtime.
-- Availability is 1 − downtime / (period − planned time); undefined (None) when the whole
-  period was planned, or has not begun.
+- Only monitored time is judged: the spans of the monitoring ledger (the collector was
+  running and the site's rounds came on time) joined with the downtime (an outage open across
+  a crash stays downtime). The rest of the period is unmonitored and counts neither way.
+- Availability is 1 − downtime / (monitored time − planned time); undefined (None) when no
+  monitored time is left.
 - An outage still open counts up to the period's end, or to `now` if that is earlier; so does
   the period itself, which makes "this month so far" the same computation as a past month.
 """
@@ -41,10 +44,25 @@ class SiteAvailability:
     """Mean full duration of the counted outages that ended in the period; None if none did."""
     outage_downtime: Mapping[int, float] = field(default_factory=dict)
     """Downtime each outage (by id) left in the period."""
+    monitored: tuple[Interval, ...] = ()
+    """The time judged within [start, end): monitored spans and downtime, sorted, disjoint."""
 
     @property
     def period_seconds(self) -> float:
         return self.end - self.start
+
+    @property
+    def monitored_seconds(self) -> float:
+        return total(self.monitored)
+
+    @property
+    def unmonitored_seconds(self) -> float:
+        return self.period_seconds - self.monitored_seconds
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the period that was monitored."""
+        return self.monitored_seconds / self.period_seconds if self.period_seconds > 0 else None
 
     @property
     def planned_seconds(self) -> float:
@@ -56,8 +74,8 @@ class SiteAvailability:
 
     @property
     def observed_seconds(self) -> float:
-        """The time availability is judged over: the period less its planned time."""
-        return self.period_seconds - self.planned_seconds
+        """The time availability is judged over: monitored time less planned time."""
+        return total(subtract(self.monitored, self.planned))
 
     @property
     def availability(self) -> float | None:
@@ -66,11 +84,13 @@ class SiteAvailability:
 
 
 def site_availability(site: str, outages: Iterable[Outage], planned: Iterable[Interval],
-                      start: float, end: float, now: float | None = None) -> SiteAvailability:
+                      start: float, end: float, now: float | None = None,
+                      monitored: Iterable[Interval] | None = None) -> SiteAvailability:
     """Availability of `site` over [start, end) as known at `now` (default: the period is over).
 
     `outages` may hold other sites' and links' outages too (as `OutageLog.between` returns
-    them); `planned` is the site's maintenance (`MaintenanceCalendar.planned_intervals`).
+    them); `planned` is the site's maintenance (`MaintenanceCalendar.planned_intervals`);
+    `monitored` the ledger's spans for the site (None: the whole period was monitored).
     """
     stop = max(start, end if now is None else min(end, now))
     planned_time = clip(planned, start, stop)
@@ -96,12 +116,15 @@ def site_availability(site: str, outages: Iterable[Outage], planned: Iterable[In
             repairs.append(outage.ended_at - outage.started_at)
     downtime = subtract(taken, planned_time)
     counted = [seconds for seconds in per_outage.values() if seconds > 0]
+    judged = [(start, stop)] if monitored is None else clip(monitored, start, stop)
+    # Downtime is known time even where no round was judged (an outage open across a crash).
+    judged = merge([*judged, *downtime])
     return SiteAvailability(
         site=site, start=start, end=stop, planned=tuple(planned_time),
         downtime=tuple(merge(downtime)), downtime_by_cause=by_cause, outages=tuple(own),
         counted=len(counted), longest_seconds=max(counted, default=0.0),
         mttr_seconds=sum(repairs) / len(repairs) if repairs else None,
-        outage_downtime=per_outage)
+        outage_downtime=per_outage, monitored=tuple(judged))
 
 
 def network_availability(sites: Sequence[SiteAvailability]) -> float | None:

@@ -24,8 +24,11 @@ COLOURS = {
     "good": "#2e9e5b", "fair": "#e0a100", "poor": "#d64545", "none": "#9e9e9e",
     # day cells
     "clean": "#2e9e5b", "short": "#f2c94c", "medium": "#f2994a", "long": "#d64545",
-    "planned": "#7aa7d9", "future": "#e4e4e4",
+    "planned": "#7aa7d9", "future": "#e4e4e4", "unmonitored": "#8c8c8c",
 }
+UNMONITORED_SHARE = 0.5
+"""A day without downtime whose unmonitored time reaches this share of it is an
+unmonitored day."""
 SHORT_DOWNTIME = 300.0
 LONG_DOWNTIME = 3600.0
 CELL = 20
@@ -54,14 +57,16 @@ def bar(availability: float | None, label: str, width: int = 160, height: int = 
 class Day:
     number: int
     kind: str
-    """clean, short, medium, long, planned or future."""
+    """clean, short, medium, long, planned, unmonitored or future."""
     downtime: float
     planned: float
+    unmonitored: float = 0.0
 
 
 def days(downtime: list[Interval], planned: list[Interval], start: float, end: float,
-         now: float, zone: ZoneInfo) -> list[Day]:
-    """Each day of [start, end), judged by its downtime up to `now`."""
+         now: float, zone: ZoneInfo, monitored: list[Interval] | None = None) -> list[Day]:
+    """Each day of [start, end), judged by its downtime up to `now`; `monitored` (None: all of
+    it) tells the days that were mostly not watched."""
     found = []
     for day, (begin, finish) in local_days(start, end, zone):
         if begin >= now:
@@ -70,15 +75,19 @@ def days(downtime: list[Interval], planned: list[Interval], start: float, end: f
         seen = (begin, min(finish, now))
         down = total(clip(downtime, *seen))
         held = total(clip(planned, *seen))
+        unwatched = 0.0 if monitored is None else \
+            seen[1] - seen[0] - total(clip(monitored, *seen))
         if down >= LONG_DOWNTIME:
             kind = "long"
         elif down >= SHORT_DOWNTIME:
             kind = "medium"
         elif down > 0:
             kind = "short"
+        elif unwatched >= UNMONITORED_SHARE * (seen[1] - seen[0]):
+            kind = "unmonitored"
         else:
             kind = "planned" if held > 0 else "clean"
-        found.append(Day(day.day, kind, down, held))
+        found.append(Day(day.day, kind, down, held, unwatched))
     return found
 
 
@@ -91,6 +100,8 @@ def strip(month_days: list[Day], words: ReportWords, month: str, label: str) -> 
         x = index * (CELL + GAP)
         if day.kind == "future":
             tip = words.day_tip["future"]
+        elif day.kind == "unmonitored":
+            tip = words.day_tip["unmonitored"].format(span=span(words, day.unmonitored))
         elif day.downtime > 0:
             tip = words.day_tip["down"].format(span=span(words, day.downtime))
         elif day.planned > 0:
@@ -109,7 +120,8 @@ def strip(month_days: list[Day], words: ReportWords, month: str, label: str) -> 
 def legend(words: ReportWords) -> str:
     items = []
     for kind, key in (("clean", "none"), ("short", "short"), ("medium", "medium"),
-                      ("long", "long"), ("planned", "planned"), ("future", "future")):
+                      ("long", "long"), ("planned", "planned"), ("unmonitored", "unmonitored"),
+                      ("future", "future")):
         items.append(
             f'<span class="key"><svg width="12" height="12"><rect width="12" height="12" '
             f'rx="2" fill="{COLOURS[kind]}"/></svg> {escape(words.legend[key])}</span>')

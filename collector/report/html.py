@@ -96,6 +96,9 @@ def _summary(report: MonthlyReport, words: ReportWords) -> str:
         (words.summary["outages"], str(sum(f.counted for f in figures)), ""),
         (words.summary["downtime"], _amount(words, sum(f.downtime_seconds for f in figures)), ""),
         (words.summary["planned"], _amount(words, sum(f.planned_seconds for f in figures)), ""),
+        (words.summary["coverage"], _ratio_text(words, _coverage(figures)), ""),
+        (words.summary["unmonitored"],
+         _amount(words, sum(f.unmonitored_seconds for f in figures)), ""),
     ]
     if worst is not None:
         availability = worst.figures.availability
@@ -111,6 +114,11 @@ def _summary(report: MonthlyReport, words: ReportWords) -> str:
     return "".join(html)
 
 
+def _coverage(figures: list) -> float | None:
+    period = sum(f.period_seconds for f in figures)
+    return sum(f.monitored_seconds for f in figures) / period if period > 0 else None
+
+
 def _ratio_text(words: ReportWords, ratio: float | None) -> str:
     return "—" if ratio is None else percent(words, ratio)
 
@@ -119,7 +127,7 @@ def _table(report: MonthlyReport, words: ReportWords) -> str:
     col = words.columns
     head = "".join(f'<th class="{cls}">{escape(col[key])}</th>' for key, cls in (
         ("site", ""), ("availability", ""), ("downtime", "num"), ("outages", "num"),
-        ("longest", "num"), ("mttr", "num"), ("planned", "num")))
+        ("longest", "num"), ("mttr", "num"), ("planned", "num"), ("monitored", "num")))
     rows = []
     for site in report.worst_first():
         f = site.figures
@@ -137,7 +145,8 @@ def _table(report: MonthlyReport, words: ReportWords) -> str:
             f'<td class="num">{f.counted}</td>'
             f'<td class="num">{escape(_optional_span(words, f.longest_seconds))}</td>'
             f'<td class="num">{escape(_optional_span(words, f.mttr_seconds))}</td>'
-            f'<td class="num">{escape(_optional_span(words, f.planned_seconds))}</td></tr>')
+            f'<td class="num">{escape(_optional_span(words, f.planned_seconds))}</td>'
+            f'<td class="num">{escape(_ratio_text(words, f.coverage))}</td></tr>')
     return (f"<h2>{escape(words.table_title)}</h2>"
             f'<table class="sites"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
@@ -159,10 +168,13 @@ def _site(site: SiteReport, report: MonthlyReport, words: ReportWords, month: st
     grade = charts.grade(availability)
     shown = _ratio_text(words, availability) if availability is not None else words.not_judged
     days = charts.days(list(f.downtime), list(f.planned), report.start, report.end,
-                       report.now, report.zone)
+                       report.now, report.zone, list(f.monitored))
     facts = (f"{words.columns['downtime']}: {_amount(words, f.downtime_seconds)} · "
              f"{words.columns['outages']}: {f.counted} · "
-             f"{words.columns['planned']}: {_amount(words, f.planned_seconds)}")
+             f"{words.columns['planned']}: {_amount(words, f.planned_seconds)} · "
+             f"{words.columns['monitored']}: {_amount(words, f.monitored_seconds)} "
+             f"({_ratio_text(words, f.coverage)}) · "
+             f"{words.columns['unmonitored']}: {_amount(words, f.unmonitored_seconds)}")
     return (f'<section class="site" id="site-{escape(site.name)}"><header>'
             f'<h3>{escape(site.title)} <span class="name">{escape(site.name)}</span></h3>'
             f'<span class="big {grade}">{escape(shown)}</span></header>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from collector.alerting.maintenance import MaintenanceCalendar, Window
 from collector.alerting.outage_log import Cause, Outage, OutageLog
 from collector.config import CollectorConfig
+from collector.intervals import Interval
 from collector.report.availability import (
     SiteAvailability,
     network_availability,
@@ -24,11 +25,13 @@ from collector.report.availability import (
 )
 from collector.report.period import month_bounds
 from collector.report.words import floor_decimal
+from collector.state.ledger import read_spans
 
 CSV_COLUMNS = (
     "site", "title", "availability_ratio", "availability_percent", "outages",
     "downtime_minutes", *(f"downtime_{cause.value}_minutes" for cause in Cause),
     "longest_minutes", "mttr_minutes", "planned_minutes", "period_minutes",
+    "monitored_minutes", "unmonitored_minutes", "coverage_ratio",
 )
 
 
@@ -72,15 +75,18 @@ class MonthlyReport:
 
 
 def build_month(config: CollectorConfig, outages: Sequence[Outage], year: int, month: int,
-                now: float) -> MonthlyReport:
-    """Figures for every configured site; `outages` are those overlapping the month."""
+                now: float, monitored: Mapping[str, Sequence[Interval]] | None = None,
+                ) -> MonthlyReport:
+    """Figures for every configured site; `outages` are those overlapping the month,
+    `monitored` the ledger's spans per site (None: the whole month was monitored)."""
     zone = config.collector.zone
     start, end = month_bounds(year, month, zone)
     calendar = MaintenanceCalendar(config)
     sites = []
     for site in config.sites:
         planned = calendar.planned_intervals(site.name, start, end)
-        figures = site_availability(site.name, outages, planned, start, end, now)
+        spans = None if monitored is None else monitored.get(site.name, ())
+        figures = site_availability(site.name, outages, planned, start, end, now, spans)
         windows = calendar.occurrences(site.name, start, figures.end)
         sites.append(SiteReport(site.name, site.title, figures, tuple(windows)))
     return MonthlyReport(year, month, start, end, now, zone, tuple(sites))
@@ -93,7 +99,8 @@ def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, 
     from collector.report.html import render_html
 
     start, end = month_bounds(year, month, config.collector.zone)
-    report = build_month(config, log.between(start, end), year, month, now)
+    spans = read_spans(log.path, [site.name for site in config.sites], start, end)
+    report = build_month(config, log.between(start, end), year, month, now, spans)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"pantau-availability-{report.label}"
     csv_path, html_path = stem.with_suffix(".csv"), stem.with_suffix(".html")
@@ -122,6 +129,9 @@ def render_csv(report: MonthlyReport) -> str:
             "" if figures.mttr_seconds is None else _minutes(figures.mttr_seconds),
             _minutes(figures.planned_seconds),
             _minutes(figures.period_seconds),
+            _minutes(figures.monitored_seconds),
+            _minutes(figures.unmonitored_seconds),
+            "" if figures.coverage is None else f"{floor_decimal(figures.coverage, 8):f}",
         ])
     return out.getvalue()
 

@@ -56,22 +56,29 @@ INDONESIAN = ReportWords(
     generated="Dibuat",
     summary={"network": "Ketersediaan seluruh jaringan", "sites": "Lokasi",
              "outages": "Gangguan", "downtime": "Total waktu putus",
-             "planned": "Pemeliharaan terencana", "worst": "Terendah"},
+             "planned": "Pemeliharaan terencana", "worst": "Terendah",
+             "coverage": "Terpantau dari periode", "unmonitored": "Total tidak terpantau"},
     clean_sites="{n} tanpa gangguan",
     table_title="Semua lokasi, yang terendah lebih dulu",
     columns={"site": "Lokasi", "availability": "Ketersediaan", "downtime": "Waktu putus",
              "outages": "Gangguan", "longest": "Terlama", "mttr": "Rata-rata pemulihan",
-             "planned": "Terencana"},
+             "planned": "Terencana", "monitored": "Terpantau",
+             "unmonitored": "Tidak terpantau"},
     bar_scale="Panjang batang: skala 90–100%.",
     grades={"good": "baik", "fair": "perlu perhatian", "poor": "buruk", "none": "tanpa data"},
-    definition=("Ketersediaan = 1 − waktu putus ÷ (lama periode − waktu pemeliharaan "
-                "terencana). Yang dihitung hanya saat lokasi tidak dapat dijangkau sama sekali; "
-                "satu jalur putus sementara jalur cadangan masih tersambung tidak dihitung."),
+    definition=("Ketersediaan = 1 − waktu putus ÷ (waktu terpantau − waktu pemeliharaan "
+                "terencana). Waktu terpantau: saat Pantau berjalan dan memeriksa lokasi tepat "
+                "waktu, ditambah waktu putus; waktu lain (Pantau berhenti, baru dinyalakan, "
+                "atau lokasi tidak dapat diperiksa) tidak terpantau dan tidak dihitung ke arah "
+                "mana pun. Yang dihitung putus hanya saat lokasi tidak dapat dijangkau sama "
+                "sekali; satu jalur putus sementara jalur cadangan masih tersambung tidak "
+                "dihitung."),
     timeline="Per hari",
     legend={"none": "tanpa gangguan", "short": "putus < 5 menit", "medium": "putus < 1 jam",
-            "long": "putus ≥ 1 jam", "planned": "hanya pemeliharaan", "future": "belum terjadi"},
+            "long": "putus ≥ 1 jam", "planned": "hanya pemeliharaan",
+            "unmonitored": "sebagian besar tidak terpantau", "future": "belum terjadi"},
     day_tip={"down": "putus {span}", "planned": "pemeliharaan {span}", "none": "tanpa gangguan",
-             "future": "belum terjadi"},
+             "unmonitored": "tidak terpantau {span}", "future": "belum terjadi"},
     outage_columns={"start": "Mulai", "end": "Selesai", "duration": "Lama",
                     "counted": "Dihitung putus bulan ini", "cause": "Penyebab",
                     "planned": "Terencana"},
@@ -83,7 +90,7 @@ INDONESIAN = ReportWords(
     behind="tidak terjangkau di belakang {site}",
     no_outages="Tidak ada gangguan pada periode ini.",
     maintenance="Pemeliharaan terjadwal",
-    not_judged="seluruh periode terencana",
+    not_judged="tanpa waktu terpantau",
     clock=".",
 )
 
@@ -96,22 +103,27 @@ ENGLISH = ReportWords(
     generated="Generated",
     summary={"network": "Whole network availability", "sites": "Sites",
              "outages": "Outages", "downtime": "Total downtime",
-             "planned": "Planned maintenance", "worst": "Lowest"},
+             "planned": "Planned maintenance", "worst": "Lowest",
+             "coverage": "Of the period monitored", "unmonitored": "Total not monitored"},
     clean_sites="{n} without outages",
     table_title="Every site, lowest first",
     columns={"site": "Site", "availability": "Availability", "downtime": "Downtime",
              "outages": "Outages", "longest": "Longest", "mttr": "Mean time to recover",
-             "planned": "Planned"},
+             "planned": "Planned", "monitored": "Monitored",
+             "unmonitored": "Not monitored"},
     bar_scale="Bar length: scale 90–100%.",
     grades={"good": "good", "fair": "needs attention", "poor": "poor", "none": "no data"},
-    definition=("Availability = 1 − downtime ÷ (period − planned maintenance). Only time when "
-                "the site could not be reached at all counts; one link down while a backup "
-                "link still works does not."),
+    definition=("Availability = 1 − downtime ÷ (monitored time − planned maintenance). "
+                "Monitored time: while Pantau ran and checked the site on time, plus downtime; "
+                "the rest (Pantau stopped, starting, or the site could not be checked) is not "
+                "monitored and counts neither way. Only time when the site could not be reached "
+                "at all is downtime; one link down while a backup link still works is not."),
     timeline="By day",
     legend={"none": "no outage", "short": "down < 5 min", "medium": "down < 1 h",
-            "long": "down ≥ 1 h", "planned": "maintenance only", "future": "not yet"},
+            "long": "down ≥ 1 h", "planned": "maintenance only",
+            "unmonitored": "mostly not monitored", "future": "not yet"},
     day_tip={"down": "down {span}", "planned": "maintenance {span}", "none": "no outage",
-             "future": "not yet"},
+             "unmonitored": "not monitored {span}", "future": "not yet"},
     outage_columns={"start": "Start", "end": "End", "duration": "Duration",
                     "counted": "Downtime this month", "cause": "Cause", "planned": "Planned"},
     ongoing="ongoing",
@@ -121,7 +133,7 @@ ENGLISH = ReportWords(
     behind="unreachable behind {site}",
     no_outages="No outages in this period.",
     maintenance="Scheduled maintenance",
-    not_judged="whole period planned",
+    not_judged="no monitored time",
     clock=":",
 )
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from collector.alerting.outage_log import OutageLog, outage_log_path
+from collector.state.ledger import MonitoringLedger
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
 from tests.support.metrics import samples, value
@@ -107,6 +108,7 @@ def lab(tmp_path_factory):
             "sites": sites,
         }
         workdir = tmp_path_factory.mktemp("collector")
+        first_started_at = time.time()
         collector = CollectorProcess(sections, workdir=workdir, host="0.0.0.0").start()
         agent_settings = {"collector": f"http://{tb.collector_address}:{collector.port}",
                           "name": "opd1-server", "site": "opd1", "token": TOKEN}
@@ -114,6 +116,7 @@ def lab(tmp_path_factory):
                              launcher=functools.partial(tb.popen, "opd1")).start()
         lab = Lab(tb, smtp, collector, snmpd, agent, sections, workdir)
         lab.agent_settings = agent_settings
+        lab.first_started_at = first_started_at
         try:
             yield lab
         finally:
@@ -128,6 +131,7 @@ class Lab:
         self.snmpd, self.agent = snmpd, agent
         self.sections, self.workdir = sections, workdir
         self.agent_settings: dict[str, object] = {}
+        self.first_started_at = 0.0
 
     def all_up(self) -> None:
         for site in ("core", "opd1", "relay", *BEHIND_RELAY):
@@ -436,3 +440,44 @@ def test_echoes_blocked_by_a_local_firewall_rule_are_the_error_state_and_mailed(
     assert [m["X-Pantau-Event"] for m in box.mails()] == ["error", "error_cleared"]
     # Never an outage: nothing was known to be down.
     assert [o for o in lab.outages("h2") if o.started_at > time.time() - 120] == []
+
+
+def test_collector_stopped_for_a_while_leaves_that_time_unmonitored_in_the_report(lab, tmp_path):
+    lab.all_up()
+    lab.quiet(rounds=3)
+    lab.collector.stop()
+    stopped_at = time.time()
+    # Stopped for a while: ten intervals, far beyond the 1.5 intervals a round may be late.
+    wait_until(lambda: time.time() - stopped_at >= 10 * ROUND, timeout=30, interval=0.1,
+               what="the collector to stay stopped for ten intervals")
+    lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir, host="0.0.0.0").start()
+    started_at = time.time()
+    restart_agent(lab)
+    lab.all_up()
+    lab.quiet(rounds=20)  # beyond the ledger's flush period (10 s)
+    now = datetime.datetime.now(ZoneInfo("Asia/Makassar"))
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "report", "--month", now.strftime("%Y-%m"),
+         "-c", str(lab.collector.config_path), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [csv_file] = tmp_path.glob("*.csv")
+    row = {r["site"]: r for r in csv.DictReader(csv_file.open())}["opd1"]
+    log = MonitoringLedger(outage_log_path(lab.workdir / "data"))
+    try:
+        spans = log.spans("opd1", 0, time.time() + 1)
+    finally:
+        log.close()
+    # No span covers the stop, one began after the restart, and the report's monitored time
+    # is the spans' total plus the downtime outside them (the outages of the earlier tests).
+    assert not any(start < started_at - 1 and end > stopped_at + 1 for start, end in spans)
+    assert any(start >= started_at - 1 for start, _ in spans)
+    monitored = float(row["monitored_minutes"]) * 60
+    assert monitored >= sum(end - start for start, end in spans) - 1
+    first_run = lab.first_started_at
+    assert monitored <= time.time() - first_run - (started_at - stopped_at) + 1
+    assert float(row["unmonitored_minutes"]) * 60 >= started_at - stopped_at - 1
+    # Availability is judged over the monitored time only.
+    downtime = float(row["downtime_minutes"]) * 60
+    # (the CSV gives minutes to two decimals)
+    assert float(row["availability_ratio"]) == pytest.approx(1 - downtime / monitored, abs=1e-3)

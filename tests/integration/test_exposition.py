@@ -97,10 +97,12 @@ async def run_collector(tmp_path, check):
 
 def test_metrics_match_the_catalogue_both_ways(tmp_path):
     async def check(app, base):
+        # Two rounds: an availability ratio exists once some time between rounds was
+        # monitored.
         await async_wait_until(
-            lambda: all(s.rounds >= 1 for s in app.store.sites.values())
+            lambda: all(s.rounds >= 2 for s in app.store.sites.values())
             and app.snmp_state.devices[("core", "router")].polls >= 1,
-            timeout=10, what="a round of every site and a poll of the router")
+            timeout=10, what="two rounds of every site and a poll of the router")
         await asyncio.to_thread(push_every_family, base)
         text = await asyncio.to_thread(scrape, base + "/metrics")
         metrics = served(text)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from collector.alerting.outage_log import Cause, OutageLog, outage_log_path
+from collector.state.ledger import MonitoringLedger
 from tests.support.config_fixtures import INVALID, ROOT
 
 pytestmark = pytest.mark.integration
@@ -82,7 +83,52 @@ def config(tmp_path: Path) -> Path:
     outage("dinkes", wita(2026, 10, 31, 20), None)
     outage("kantor-gubernur", wita(2026, 11, 2, 8), wita(2026, 11, 2, 9), Cause.POWER)
     log.close()
+    # The collector watched every site from before the month to after it.
+    watched(data, SITES, [(wita(2026, 9, 25), wita(2026, 11, 5))])
     return path
+
+
+def watched(data: Path, sites, spans) -> None:
+    """Rounds judged all through each of ``spans``, as the running collector records them."""
+    ledger = MonitoringLedger(outage_log_path(data))
+    for site in sites:
+        for start, end in spans:
+            ledger.judged(site, start, max_gap=0)
+            ledger.judged(site, end, max_gap=end - start)
+            ledger.not_judged(site)
+    ledger.close()
+
+
+def test_a_collector_that_ran_part_of_the_month_reports_that_part_as_monitored(
+        tmp_path: Path) -> None:
+    """First run on the 4th, stopped for the whole 15th: those four days are unmonitored, not
+    available, and availability is judged over the 27 monitored days."""
+    data = tmp_path / "data"
+    sections = {"collector": {"data_dir": str(data), "timezone": "Asia/Makassar"},
+                "sites": [{"name": "dinkes", "title": SITES["dinkes"],
+                           "links": [{"name": "fo", "kind": "fiber",
+                                      "targets": ["192.0.2.40"]}]}]}
+    path = tmp_path / "collector.yml"
+    path.write_text(yaml.safe_dump(sections, sort_keys=False))
+    log = OutageLog(outage_log_path(data))
+    outage_id = log.open("dinkes", None, wita(2026, 10, 20, 10))
+    log.close_outage(outage_id, wita(2026, 10, 20, 11), Cause.LINK, "")
+    log.close()
+    watched(data, ["dinkes"], [(wita(2026, 10, 4), wita(2026, 10, 15)),
+                               (wita(2026, 10, 16), wita(2026, 11, 1))])
+    out = tmp_path / "out"
+    done = collector("report", "--month", "2026-10", "-c", str(path), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    with (out / "pantau-availability-2026-10.csv").open(newline="", encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert float(row["monitored_minutes"]) == pytest.approx(27 * 24 * 60)
+    assert float(row["unmonitored_minutes"]) == pytest.approx(4 * 24 * 60)
+    assert float(row["coverage_ratio"]) == pytest.approx(27 / 31, abs=1e-8)
+    assert float(row["availability_ratio"]) == pytest.approx(1 - 1 / (27 * 24), abs=1e-8)
+    page = PageParser.parse((out / "pantau-availability-2026-10.html").read_text())
+    # The 1st to 3rd and the 15th in the unmonitored colour, never as days without outages.
+    assert page.classes.count("unmonitored") == 4
+    assert "tidak terpantau" in page.text.lower()
 
 
 def test_report_writes_the_months_figures(config: Path, tmp_path: Path) -> None:

@@ -143,3 +143,36 @@ def test_an_unreadable_log_keeps_the_last_figures_and_their_time(log):
     clock.now += 60
     after = samples(registry)
     assert after["pantau_availability_computed_timestamp_seconds", ()] == NOW + 120
+
+
+def test_with_a_ledger_only_monitored_time_is_judged(log, tmp_path):
+    """The collector watched from the 3rd 00:00 to now, less the 7th (stopped all day)."""
+    from collector.state.ledger import MonitoringLedger
+
+    ledger = MonitoringLedger(tmp_path / "ledger.sqlite", clock=lambda: NOW)
+    for start, end in ((MONTH_START + 48 * H, MONTH_START + 144 * H),
+                       (MONTH_START + 168 * H, NOW)):
+        for site in ("core", "opd"):
+            ledger.judged(site, start, max_gap=0)
+            ledger.judged(site, end, max_gap=end - start)
+            ledger.not_judged(site)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(AvailabilityCollector(parse_config_text(CONFIG, "c.yml"), log, ledger,
+                                            clock=Clock(NOW)))
+    found = samples(registry)
+    ledger.close()
+    # opd: the first outage (before the 3rd) is downtime all the same, so its November hour
+    # is judged time too: 96 h + 72 h monitored, + 1 h of downtime outside them.
+    monitored = 96 + 72 + 1
+    assert found["pantau_site_monitored_seconds", labels(site="opd")] == pytest.approx(
+        monitored * H)
+    assert found["pantau_site_unmonitored_seconds", labels(site="opd")] == pytest.approx(
+        (240 - monitored) * H)
+    down = 1 + 3 + 0.5
+    assert found["pantau_site_availability_ratio", labels(site="opd")] == pytest.approx(
+        1 - down / (monitored - 4))
+    assert found["pantau_site_monitored_seconds", labels(site="core")] == pytest.approx(168 * H)
+    # A site the ledger never saw judged has no ratio: nothing was monitored.
+    assert ("pantau_site_availability_ratio", labels(site="closed")) not in found
+    assert found["pantau_site_unmonitored_seconds", labels(site="closed")] == pytest.approx(
+        240 * H)
