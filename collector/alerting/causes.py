@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from collector.alerting.outage_log import Cause
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 from collector.config import CollectorConfig
 from collector.ingest.reportlog import BOOT_TIME_TOLERANCE, ReportLog
 from collector.snmp.state import SnmpState
@@ -24,10 +22,6 @@ _LOOK_BACK = 3600.0
 _LATE_REPORTS = 300.0
 
 
-def _clock_time(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 class SiteEvidence:
     def __init__(self, config: CollectorConfig, snmp: SnmpState,
                  reports: ReportLog | None) -> None:
@@ -38,11 +32,11 @@ class SiteEvidence:
         self._snmp = snmp
         self._reports = reports
 
-    def cause(self, site: str, start: float, end: float) -> tuple[Cause, str]:
+    def cause(self, site: str, start: float, end: float) -> tuple[Cause, Evidence | None]:
         for event in self._snmp.events:
             if event.site == site and start - _BEFORE <= event.booted_at <= end:
-                return Cause.POWER, (f"router {event.device} restarted at "
-                                     f"{_clock_time(event.booted_at)} (sysUpTime)")
+                return Cause.POWER, Evidence(EvidenceKind.ROUTER_RESTARTED, (event.device,),
+                                             event.booted_at)
         stayed_up: list[str] = []
         for agent in self._agents.get(site, []) if self._reports is not None else []:
             verdict = self._server(agent, start, end)
@@ -51,11 +45,11 @@ class SiteEvidence:
             if verdict is not None:
                 stayed_up.append(agent)
         if stayed_up:
-            return Cause.LINK, (f"server {', '.join(stayed_up)} kept reporting through the "
-                                "gap with the same boot time")
-        return Cause.UNKNOWN, ""
+            return Cause.LINK, Evidence(EvidenceKind.SERVER_REPORTED, tuple(stayed_up))
+        return Cause.UNKNOWN, None
 
-    def _server(self, agent: str, start: float, end: float) -> tuple[Cause, str] | None:
+    def _server(self, agent: str, start: float, end: float,
+                ) -> tuple[Cause, Evidence | None] | None:
         """What one agent's reports say of the gap: a boot inside it, reports all through
         it from the same boot, or nothing."""
         assert self._reports is not None
@@ -70,9 +64,9 @@ class SiteEvidence:
         for report in during:
             if (abs(report.boot_time - known_boot) > BOOT_TIME_TOLERANCE
                     if known_boot is not None else start - _BEFORE <= report.boot_time <= end):
-                return Cause.POWER, (f"server {agent} booted at "
-                                     f"{_clock_time(report.boot_time)} (its agent's reports)")
+                return Cause.POWER, Evidence(EvidenceKind.SERVER_BOOTED, (agent,),
+                                             report.boot_time)
         inside = [r for r in during if start < r.timestamp < end]
         if before and inside:
-            return Cause.LINK, ""
+            return Cause.LINK, None
         return None

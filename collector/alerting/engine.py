@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from collector.alerting.notifications import AffectedSite, EventKind, Notification
-from collector.alerting.outage_log import Cause, OutageLog
+from collector.alerting.outage_log import Cause, Evidence, OutageLog
 from collector.config import CollectorConfig
 from collector.state.health import LinkState
 from collector.state.store import Transition
@@ -41,8 +41,8 @@ Key = tuple[str, str | None]
 """(site, link): link None for the site as a whole."""
 
 
-class Evidence(Protocol):
-    def cause(self, site: str, start: float, end: float) -> tuple[Cause, str]: ...
+class CauseJudge(Protocol):
+    def cause(self, site: str, start: float, end: float) -> tuple[Cause, Evidence | None]: ...
 
 
 class Calendar(Protocol):
@@ -84,7 +84,7 @@ class _Held:
 
 
 class AlertEngine:
-    def __init__(self, config: CollectorConfig, outages: OutageLog, evidence: Evidence,
+    def __init__(self, config: CollectorConfig, outages: OutageLog, evidence: CauseJudge,
                  figures: LinkFigures, calendar: Calendar | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._config = config
@@ -253,7 +253,8 @@ class AlertEngine:
         hold = max(self._settings.recovery_hold, self._settings.group_window)
         self._held[key] = _Held(outage, at, self._clock() + hold)
 
-    def _close(self, key: Key, outage: _Outage, ended: float) -> tuple[Cause, str]:
+    def _close(self, key: Key, outage: _Outage, ended: float,
+               ) -> tuple[Cause, Evidence | None]:
         cause, evidence = self._evidence.cause(key[0], outage.started_at, ended)
         self._log.close_outage(outage.id, ended, cause, evidence)
         return cause, evidence

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from collector.alerting.outage_log import Cause
+from collector.alerting.outage_log import Cause, Evidence
 
 
 class EventKind(StrEnum):
@@ -55,14 +55,12 @@ class Notification:
     started_at: float | None = None
     ended_at: float | None = None
     cause: Cause | None = None
-    evidence: str = ""
+    evidence: Evidence | None = None
     loss_before: float | None = None
     """Loss ratio over the rounds before the cut (from the link's window)."""
     rtt_before: float | None = None
     """Median RTT in seconds over the rounds before the cut."""
     affected: tuple[AffectedSite, ...] = ()
-    detail: str = ""
-    """Free text for device, server and agent events (quoted device text included)."""
     agent: str | None = None
     """The server agent an agent event or a server's reboot is about."""
     device: str | None = None

@@ -7,6 +7,7 @@ monthly report and the availability metric read it.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS outages (
     started_at REAL NOT NULL, -- Unix time
     ended_at REAL,            -- NULL while the outage lasts
     cause TEXT NOT NULL DEFAULT 'unknown',
-    evidence TEXT NOT NULL DEFAULT '',
+    evidence TEXT NOT NULL DEFAULT '',  -- JSON of Evidence, or '' for none
     planned INTEGER NOT NULL DEFAULT 0,
     root_site TEXT,           -- the site whose cut this outage is behind; NULL for the cut itself
     announced INTEGER NOT NULL DEFAULT 0  -- its "down" mail went to the outbox
@@ -48,6 +49,41 @@ class Cause(StrEnum):
     """No evidence either way."""
 
 
+class EvidenceKind(StrEnum):
+    ROUTER_RESTARTED = "router_restarted"
+    """A router of the site restarted (its sysUpTime went back) at `at`."""
+    SERVER_BOOTED = "server_booted"
+    """A server of the site booted at `at` (its agent's reports carry the new boot time)."""
+    SERVER_REPORTED = "server_reported"
+    """Servers of the site kept reporting through the gap from the same boot."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a cause was judged from: data, phrased by each reader in its own language."""
+
+    kind: EvidenceKind
+    who: tuple[str, ...]
+    """The devices or agents it is about."""
+    at: float | None = None
+    """When the restart or boot happened (Unix time), if it is one."""
+
+    def encode(self) -> str:
+        return json.dumps({"kind": self.kind.value, "who": list(self.who), "at": self.at},
+                          sort_keys=True)
+
+    @classmethod
+    def decode(cls, text: str) -> Evidence | None:
+        """The evidence stored as ``text``; None for none, or for the free text that
+        earlier versions stored."""
+        try:
+            data = json.loads(text)
+            return cls(EvidenceKind(data["kind"]), tuple(str(w) for w in data["who"]),
+                       None if data.get("at") is None else float(data["at"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
 @dataclass(frozen=True)
 class Outage:
     id: int
@@ -56,7 +92,7 @@ class Outage:
     started_at: float
     ended_at: float | None
     cause: Cause
-    evidence: str
+    evidence: Evidence | None
     planned: bool
     root_site: str | None
 
@@ -86,11 +122,12 @@ class OutageLog:
             return int(cursor.lastrowid or 0)
 
     def close_outage(self, outage_id: int, ended_at: float, cause: Cause = Cause.UNKNOWN,
-                     evidence: str = "") -> None:
+                     evidence: Evidence | None = None) -> None:
         with self._lock:
             self._db.execute(
                 "UPDATE outages SET ended_at = ?, cause = ?, evidence = ? WHERE id = ?",
-                (ended_at, cause.value, evidence, outage_id))
+                (ended_at, cause.value, "" if evidence is None else evidence.encode(),
+                 outage_id))
 
     def mark_announced(self, outage_id: int) -> None:
         with self._lock:
@@ -135,8 +172,8 @@ class OutageLog:
     def _select(self, query: str, args: tuple[object, ...]) -> list[Outage]:
         with self._lock:
             rows = self._db.execute(query, args).fetchall()
-        return [Outage(row[0], row[1], row[2], row[3], row[4], Cause(row[5]), row[6],
-                       bool(row[7]), row[8]) for row in rows]
+        return [Outage(row[0], row[1], row[2], row[3], row[4], Cause(row[5]),
+                       Evidence.decode(row[6]), bool(row[7]), row[8]) for row in rows]
 
 
 def outage_log_path(data_dir: Path) -> Path:

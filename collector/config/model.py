@@ -122,11 +122,20 @@ class CollectorSettings(_Model):
     tls_key_file: Path | None = None
     timezone: TimeZoneName = "Asia/Makassar"
     """The office's zone: maintenance windows and report months are read in it (WITA)."""
+    public_url: Annotated[str, Strict()] | None = None
+    """Where people reach the status page (the collector's root); mails link to it."""
 
     @field_validator("listen")
     @classmethod
     def _valid_listen(cls, value: str) -> str:
         split_listen(value)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise rule_error("must be an http:// or https:// URL")
         return value
 
     @field_validator("data_dir", mode="before")

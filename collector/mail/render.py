@@ -15,13 +15,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from collector.alerting.notifications import EventKind, Notification
+from collector.alerting.notifications import AffectedSite, EventKind, Notification
 from collector.config import CollectorConfig
 from collector.config.mail import CENTRAL_GROUP, MailSettings
 from collector.mail.message import Mail
 from collector.mail.words import (
     WORDS,
     Words,
+    format_clock,
     format_ratio,
     format_rtt,
     format_span,
@@ -56,13 +57,15 @@ def render(notifications: Sequence[Notification], config: CollectorConfig) -> Ma
     blocks = [_block(n, words, zone) for n in notifications]
     abbreviation = datetime.fromtimestamp(notifications[-1].at, zone).tzname()
     footer = words.footer.format(zone=f"{abbreviation} ({config.collector.timezone})")
+    if config.collector.public_url:
+        footer += "\n" + words.status_link.format(url=config.collector.public_url)
     return Mail(
         sender=mail.sender or FALLBACK_SENDER,
         to=recipients(notifications, config),
         subject=_subject(notifications, words),
         text=_text(blocks, words, footer),
         html=_html(blocks, words, footer),
-        headers=_headers(notifications),
+        headers=_headers(notifications, zone),
         message_id=message_id(notifications, mail),
         date=max(n.at for n in notifications),
     )
@@ -93,11 +96,25 @@ def message_id(notifications: Sequence[Notification], mail: MailSettings) -> str
     return f"<pantau.{digest}@{domain}>"
 
 
-def _headers(notifications: Sequence[Notification]) -> tuple[tuple[str, str], ...]:
+def event_name(n: Notification) -> str:
+    """The notification's X-Pantau-Event value: its kind, except that a link failing (or
+    coming back) while its site is still reached through another is `link_down`
+    (`link_recovered`), apart from a site that lost service."""
+    if _about_link(n) and n.kind in (EventKind.DOWN, EventKind.RECOVERED):
+        return f"link_{n.kind.value}"
+    return n.kind.value
+
+
+def _rfc3339(at: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(at, zone).isoformat(timespec="seconds")
+
+
+def _headers(notifications: Sequence[Notification],
+             zone: ZoneInfo) -> tuple[tuple[str, str], ...]:
     def joined(values: list[str]) -> str:
         return ", ".join(dict.fromkeys(values))
 
-    headers = [("X-Pantau-Event", joined([n.kind.value for n in notifications])),
+    headers = [("X-Pantau-Event", joined([event_name(n) for n in notifications])),
                ("X-Pantau-Sites", joined([s for n in notifications for s in n.sites]))]
     causes = [n.cause.value for n in notifications if n.cause is not None]
     if causes:
@@ -107,6 +124,16 @@ def _headers(notifications: Sequence[Notification]) -> tuple[tuple[str, str], ..
         headers.append(("X-Pantau-Outage", joined(outages)))
     headers.append(("X-Pantau-Planned",
                     "yes" if all(n.planned for n in notifications) else "no"))
+    # One value per event that has one, in the mail's order (not deduplicated).
+    for name, values in (
+            ("X-Pantau-Started", [_rfc3339(n.started_at, zone) for n in notifications
+                                  if n.started_at is not None]),
+            ("X-Pantau-Ended", [_rfc3339(n.ended_at, zone) for n in notifications
+                                if n.ended_at is not None]),
+            ("X-Pantau-Duration-Seconds", [str(round(n.duration)) for n in notifications
+                                           if n.duration is not None])):
+        if values:
+            headers.append((name, ", ".join(values)))
     return tuple(headers)
 
 
@@ -130,7 +157,7 @@ def _summary(n: Notification, words: Words, *, long: bool) -> str:
         return f"{headline} {place}"
     detail = ""
     if n.kind is EventKind.DOWN and not _link_only(n):
-        count = len(n.sites)
+        count = len(_affected(n))
         affected = words.one_site_affected if count == 1 else words.sites_affected
         detail = f" ({affected.format(n=count)})"
     elif n.kind is EventKind.RECOVERED and n.duration is not None:
@@ -146,6 +173,16 @@ def _about_link(n: Notification) -> bool:
     """The event concerns one link, not the site as a whole: a site cut names the sites
     behind it, a link whose site stays reachable through another one names none."""
     return n.link is not None and not n.affected
+
+
+def _affected(n: Notification) -> tuple[AffectedSite, ...]:
+    """The sites an outage of a whole site concerns, itself first: the one list that the
+    subject counts and the body names."""
+    if _about_link(n) or n.kind not in OUTAGE_KINDS:
+        return n.affected
+    own = {EventKind.RECOVERED: "recovered"}.get(n.kind, "down")
+    return (AffectedSite(n.site, n.site_title, own),
+            *(a for a in n.affected if a.site != n.site))
 
 
 def _link_only(n: Notification) -> bool:
@@ -181,7 +218,12 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
     if quality := _quality(n, words):
         rows.append((label["before" if n.kind in OUTAGE_KINDS else "measured"], quality))
     if n.cause is not None:
-        cause = words.cause[n.cause] + (f" ({n.evidence})" if n.evidence else "")
+        cause = words.cause[n.cause]
+        if n.evidence is not None:
+            evidence = words.evidence[n.evidence.kind].format(
+                who=", ".join(n.evidence.who),
+                time="" if n.evidence.at is None else format_clock(words, n.evidence.at, zone))
+            cause += f" ({evidence})"
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))
@@ -195,12 +237,9 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["device"], n.device))
     if n.uptime_before is not None:
         rows.append((label["uptime_before"], format_span(words, n.uptime_before)))
-    if n.detail:
-        rows.append((label["detail"], f'"{n.detail}"'))
     if n.outage_id is not None:
         rows.append((label["outage"], f"#{n.outage_id}"))
-    affected = tuple(f"{a.site}: {a.title} ({words.state.get(a.state, a.state)})"
-                     for a in n.affected)
+    affected = tuple(f"{a.site}: {a.title} ({words.state[a.state]})" for a in _affected(n))
     sentence = template.format(what=what)
     return _Block(title=_summary(n, words, long=True), sentence=sentence[:1].upper() + sentence[1:],
                   rows=tuple(rows), affected_label=f"{label['affected']} ({len(affected)})",

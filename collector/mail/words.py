@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from collector.alerting.notifications import EventKind
-from collector.alerting.outage_log import Cause
+from collector.alerting.outage_log import Cause, EvidenceKind
 from collector.config.mail import MailLanguage
 
 
@@ -40,11 +40,14 @@ class Words:
     yes_planned: str
     no: str
     cause: dict[Cause, str]
+    evidence: dict[EvidenceKind, str]
+    """What a cause was judged from: `{who}` (devices or agents), `{time}` (a clock time)."""
     reasons: dict[str, str]
     """Why echoes could not be sent, by PingError value."""
     state: dict[str, str]
     quality: str
     footer: str
+    status_link: str
     test_subject: str
     test_text: str
     units: tuple[str, str, str, str]
@@ -53,6 +56,8 @@ class Words:
     months: tuple[str, ...]
     days: tuple[str, ...]
     time_format: str
+    clock_format: str
+    """A time of day alone, to the second."""
 
 
 INDONESIAN = Words(
@@ -103,12 +108,21 @@ INDONESIAN = Words(
                      "tetap menyala"),
         Cause.UNKNOWN: "belum diketahui",
     },
+    evidence={
+        EvidenceKind.ROUTER_RESTARTED: "router {who} menyala ulang pukul {time}",
+        EvidenceKind.SERVER_BOOTED: "server {who} menyala ulang pukul {time}",
+        EvidenceKind.SERVER_REPORTED: ("server {who} tetap mengirim laporan selama gangguan "
+                                       "tanpa menyala ulang"),
+    },
     reasons={"no_route": "tidak ada rute ke alamatnya",
              "not_permitted": "ditolak di server pemantau (aturan firewall setempat)",
              "send_failed": "gagal dikirim"},
-    state={"down": "putus", "unreachable": "tidak terjangkau, di belakang lokasi yang putus"},
+    state={"down": "putus", "unreachable": "tidak terjangkau, di belakang lokasi yang putus",
+           "recovered": "pulih", "up": "normal", "degraded": "terganggu",
+           "unknown": "belum diketahui", "error": "tidak dapat diperiksa"},
     quality="kehilangan paket {loss}, RTT {rtt}",
     footer="Dikirim otomatis oleh Pantau. Waktu dalam {zone}.",
+    status_link="Halaman status: {url}",
     test_subject="[Pantau] Surat uji",
     test_text=("Ini surat uji dari Pantau di {host}, dikirim {time} melalui {server}.\n"
                "Bila surat ini sampai, surat peringatan gangguan juga akan sampai.\n"),
@@ -117,7 +131,9 @@ INDONESIAN = Words(
     months=("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
             "September", "Oktober", "November", "Desember"),
     days=("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    time_format="{day}, {date} {month} {year} pukul {hour:02d}.{minute:02d} {zone}",
+    time_format=("{day}, {date} {month} {year} pukul {hour:02d}.{minute:02d}.{second:02d} "
+                 "{zone}"),
+    clock_format="{hour:02d}.{minute:02d}.{second:02d} {zone}",
 )
 
 ENGLISH = Words(
@@ -167,12 +183,20 @@ ENGLISH = Words(
         Cause.LINK: "likely the link itself (cable or radio); the equipment on site stayed up",
         Cause.UNKNOWN: "unknown",
     },
+    evidence={
+        EvidenceKind.ROUTER_RESTARTED: "router {who} restarted at {time}",
+        EvidenceKind.SERVER_BOOTED: "server {who} booted at {time}",
+        EvidenceKind.SERVER_REPORTED: "server {who} kept reporting through the gap, no reboot",
+    },
     reasons={"no_route": "no route to the address",
              "not_permitted": "refused on the monitoring server (a local firewall rule)",
              "send_failed": "could not be sent"},
-    state={"down": "down", "unreachable": "unreachable, behind the site that is down"},
+    state={"down": "down", "unreachable": "unreachable, behind the site that is down",
+           "recovered": "recovered", "up": "up", "degraded": "degraded",
+           "unknown": "unknown", "error": "cannot be checked"},
     quality="loss {loss}, RTT {rtt}",
     footer="Sent automatically by Pantau. Times in {zone}.",
+    status_link="Status page: {url}",
     test_subject="[Pantau] Test mail",
     test_text=("This is a test mail from Pantau on {host}, sent {time} through {server}.\n"
                "If it arrived, outage mails will arrive too.\n"),
@@ -181,7 +205,8 @@ ENGLISH = Words(
     months=("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
             "Dec"),
     days=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    time_format="{day} {date} {month} {year} {hour:02d}:{minute:02d} {zone}",
+    time_format="{day} {date} {month} {year} {hour:02d}:{minute:02d}:{second:02d} {zone}",
+    clock_format="{hour:02d}:{minute:02d}:{second:02d} {zone}",
 )
 
 WORDS = {MailLanguage.ID: INDONESIAN, MailLanguage.EN: ENGLISH}
@@ -193,17 +218,27 @@ def format_time(words: Words, at: float, zone: ZoneInfo) -> str:
     local = datetime.fromtimestamp(at, zone)
     return words.time_format.format(
         day=words.days[local.weekday()], date=local.day, month=words.months[local.month - 1],
-        year=local.year, hour=local.hour, minute=local.minute, zone=local.tzname() or "")
+        year=local.year, hour=local.hour, minute=local.minute, second=local.second,
+        zone=local.tzname() or "")
+
+
+def format_clock(words: Words, at: float, zone: ZoneInfo) -> str:
+    """`at` as a time of day to the second: 13.07.42 WITA, or 13:07:42 WITA."""
+    local = datetime.fromtimestamp(at, zone)
+    return words.clock_format.format(hour=local.hour, minute=local.minute, second=local.second,
+                                     zone=local.tzname() or "")
 
 
 def format_span(words: Words, seconds: float) -> str:
-    """A duration as people say it: the largest unit and the next one if it is not zero,
-    counted down to whole minutes (2 jam 5 menit, 1 h 12 min, 3 d 4 h), seconds below one."""
+    """A duration as people say it: the largest unit and the next one if it is not zero
+    (2 jam 5 menit, 1 h 12 min, 3 d 4 h), to the second below an hour (1 menit 15 detik)."""
     whole = max(int(seconds), 0)
     if whole < 60:
         return f"{whole} {words.units[3]}"
     parts = [(whole // 86400, words.units[0]), (whole % 86400 // 3600, words.units[1]),
-             (whole % 3600 // 60, words.units[2])]
+             (whole % 3600 // 60, words.units[2]), (whole % 60, words.units[3])]
+    if whole >= 3600:
+        parts.pop()
     first = next(i for i, (count, _) in enumerate(parts) if count)
     shown = [parts[first]]
     if first + 1 < len(parts) and parts[first + 1][0]:
@@ -222,6 +257,10 @@ def format_ratio(words: Words, ratio: float) -> str:
 
 
 def format_rtt(words: Words, seconds: float) -> str:
+    """1,2 s; 12,3 ms; below a millisecond with two decimals (0,05 ms), never 0 ms."""
     if seconds >= 1:
         return format_number(words, seconds) + " s"
-    return format_number(words, seconds * 1000) + " ms"
+    millis = seconds * 1000
+    if millis < 1:
+        return f"{millis:.2f}".replace(".", words.decimal) + " ms"
+    return format_number(words, millis) + " ms"

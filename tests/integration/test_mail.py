@@ -154,7 +154,7 @@ def outbox_for(server: SmtpServer, pki: TestPki, path: Path) -> tuple[Outbox, Co
 
 def mails(settings: CollectorConfig, count: int, first: int = 0) -> list:
     found = [render([Notification(EventKind.REBOOT, T0 + i, "bappeda", "Bappeda",
-                                  detail=f"router restart {i}")], settings)
+                                  device=f"router-{i}")], settings)
              for i in range(first, first + count)]
     assert all(mail is not None for mail in found)
     return found

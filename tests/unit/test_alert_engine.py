@@ -6,7 +6,7 @@ import pytest
 
 from collector.alerting.engine import AlertEngine
 from collector.alerting.notifications import EventKind
-from collector.alerting.outage_log import Cause, OutageLog
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind, OutageLog
 from collector.config import parse_config_text
 from collector.state import LinkState as S
 from collector.state import Transition
@@ -43,9 +43,9 @@ class Clock:
         return self.now
 
 
-class Evidence:
+class Judge:
     def __init__(self) -> None:
-        self.answer = (Cause.UNKNOWN, "")
+        self.answer: tuple[Cause, Evidence | None] = (Cause.UNKNOWN, None)
         self.asked: list[tuple[str, float, float]] = []
 
     def cause(self, site, start, end):
@@ -70,7 +70,7 @@ class Calendar:
 def world(tmp_path):
     clock = Clock()
     log = OutageLog(tmp_path / "outages.sqlite")
-    evidence = Evidence()
+    evidence = Judge()
     calendar = Calendar()
     config = parse_config_text(CONFIG, "test.yml")
 
@@ -104,13 +104,14 @@ def test_leaf_cut_one_down_mail_after_the_window_and_one_recovery_with_its_durat
     assert sent[0].loss_before == 0.02
     started = sent[0].started_at
     clock.now += 600
-    evidence.answer = (Cause.LINK, "server kept reporting")
+    reported = Evidence(EvidenceKind.SERVER_REPORTED, ("web",))
+    evidence.answer = (Cause.LINK, reported)
     change(engine, clock, "opd", S.DOWN, S.UP)
     sent = run_for(engine, clock, 15)
     assert [(n.kind, n.site) for n in sent] == [(EventKind.RECOVERED, "opd")]
     assert sent[0].duration == pytest.approx(615)
     assert sent[0].duration == sent[0].ended_at - started
-    assert (sent[0].cause, sent[0].evidence) == (Cause.LINK, "server kept reporting")
+    assert (sent[0].cause, sent[0].evidence) == (Cause.LINK, reported)
     [outage] = log.between(0, clock.now + 1)
     assert (outage.cause, outage.ended_at) == (Cause.LINK, sent[0].ended_at)
 

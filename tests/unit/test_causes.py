@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from collector.alerting.causes import SiteEvidence
-from collector.alerting.outage_log import Cause
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 from collector.config import parse_config_text
 from collector.ingest.reportlog import ReportLog
 from collector.snmp.state import SnmpState
@@ -44,16 +44,17 @@ def test_server_that_booted_shortly_before_the_cut_and_reported_through_it_means
     booted = START - 60  # a minute before the cut, and it reported in between
     seq = report_every_15s(log, booted, START - 50, START)
     report_every_15s(log, booted, START, END + 30, seq)
-    assert evidence.cause("opd", START, END)[0] is Cause.LINK
+    assert evidence.cause("opd", START, END) == (
+        Cause.LINK, Evidence(EvidenceKind.SERVER_REPORTED, ("web",)))
 
 
 def test_server_that_booted_inside_the_gap_means_power(setup):
     evidence, log = setup
     seq = report_every_15s(log, START - 86400, START - 600, START)
     report_every_15s(log, START + 100, START + 110, END + 30, seq)
-    cause, text = evidence.cause("opd", START, END)
+    cause, found = evidence.cause("opd", START, END)
     assert cause is Cause.POWER
-    assert "web" in text
+    assert found == Evidence(EvidenceKind.SERVER_BOOTED, ("web",), START + 100)
 
 
 def test_server_with_no_report_before_the_gap_that_booted_just_before_it_means_power(setup):
@@ -64,4 +65,4 @@ def test_server_with_no_report_before_the_gap_that_booted_just_before_it_means_p
 
 def test_nothing_reported_means_unknown(setup):
     evidence, _ = setup
-    assert evidence.cause("opd", START, END) == (Cause.UNKNOWN, "")
+    assert evidence.cause("opd", START, END) == (Cause.UNKNOWN, None)

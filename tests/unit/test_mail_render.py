@@ -11,7 +11,7 @@ import re
 import pytest
 
 from collector.alerting.notifications import AffectedSite, EventKind, Notification
-from collector.alerting.outage_log import Cause
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 from collector.config import CollectorConfig, parse_config_text
 from collector.mail import render
 from collector.mail.words import ENGLISH, INDONESIAN, format_span
@@ -65,7 +65,7 @@ DOWN = Notification(EventKind.DOWN, T0 + 90, "diskominfo", DISKOMINFO, link="fo"
                     outage_id=42)
 RECOVERED = dataclasses.replace(
     DOWN, kind=EventKind.RECOVERED, at=T0 + 4400, ended_at=T0 + 4320, cause=Cause.POWER,
-    evidence="router menyala ulang pukul 13.07")
+    evidence=Evidence(EvidenceKind.ROUTER_RESTARTED, ("core-router",), T0 + 120))
 LINK_DOWN = Notification(EventKind.DOWN, T0, "bkd", "Badan Kepegawaian Daerah", link="backup",
                          started_at=T0)
 DEGRADED = Notification(EventKind.DEGRADED, T0, "relay-gunung", "Menara relay Bukit Anjoro Pitu",
@@ -73,10 +73,10 @@ DEGRADED = Notification(EventKind.DEGRADED, T0, "relay-gunung", "Menara relay Bu
 FLAPPING = dataclasses.replace(DEGRADED, kind=EventKind.FLAPPING, loss_before=None,
                                rtt_before=None)
 AGENT_SILENT = Notification(EventKind.AGENT_SILENT, T0, "bappeda", BAPPEDA,
-                            detail="web-bappeda: last report 13:03")
+                            agent="web-bappeda", started_at=T0 - 120)
 AGENT_BACK = dataclasses.replace(AGENT_SILENT, kind=EventKind.AGENT_BACK)
-REBOOT = Notification(EventKind.REBOOT, T0, "diskominfo", DISKOMINFO,
-                      detail="router: sysUpTime went back to 2 min")
+REBOOT = Notification(EventKind.REBOOT, T0, "diskominfo", DISKOMINFO, device="core-router",
+                      started_at=T0 - 120, uptime_before=86400 * 12)
 REMINDER = dataclasses.replace(DOWN, kind=EventKind.REMINDER, at=T0 + 7500)
 ERROR = Notification(EventKind.ERROR, T0, "bkd", "Badan Kepegawaian Daerah", link="fo",
                      started_at=T0 - 60, reason="not_permitted")
@@ -131,15 +131,16 @@ BODY = [
         "Dinas Komunikasi, Informatika, Statistik dan Persandian kembali terhubung.",
         "Lokasi : Dinas Komunikasi, Informatika, Statistik dan Persandian (diskominfo)",
         "Jalur : fo",
-        "Mulai : Sabtu, 29 November 2025 pukul 13.05 WITA",
-        "Selesai : Sabtu, 29 November 2025 pukul 14.17 WITA",
+        "Mulai : Sabtu, 29 November 2025 pukul 13.05.00 WITA",
+        "Selesai : Sabtu, 29 November 2025 pukul 14.17.00 WITA",
         "Lama : 1 jam 12 menit",
         "Sebelum putus : kehilangan paket 20%, RTT 12,3 ms",
-        "Penyebab : kemungkinan listrik padam (router menyala ulang pukul 13.07)",
+        "Penyebab : kemungkinan listrik padam (router core-router menyala ulang pukul "
+        "13.07.00 WITA)",
         "Terencana : tidak",
         "Nomor gangguan : #42",
         "Lokasi terdampak (2):",
-        "- diskominfo: Dinas Komunikasi, Informatika, Statistik dan Persandian (putus)",
+        "- diskominfo: Dinas Komunikasi, Informatika, Statistik dan Persandian (pulih)",
         "- bappeda: Badan Perencanaan Pembangunan Daerah (tidak terjangkau,",
         "Waktu dalam WITA (Asia/Makassar).",
     ]),
@@ -147,15 +148,15 @@ BODY = [
         "Dinas Komunikasi, Informatika, Statistik dan Persandian is reachable again.",
         "Site : Dinas Komunikasi, Informatika, Statistik dan Persandian (diskominfo)",
         "Link : fo",
-        "Started : Sat 29 Nov 2025 13:05 WITA",
-        "Ended : Sat 29 Nov 2025 14:17 WITA",
+        "Started : Sat 29 Nov 2025 13:05:00 WITA",
+        "Ended : Sat 29 Nov 2025 14:17:00 WITA",
         "Duration : 1 h 12 min",
         "Before the cut : loss 20%, RTT 12.3 ms",
-        "Cause : likely a power cut (router menyala ulang pukul 13.07)",
+        "Cause : likely a power cut (router core-router restarted at 13:07:00 WITA)",
         "Planned : no",
         "Outage number : #42",
         "Sites affected (2):",
-        "- diskominfo: Dinas Komunikasi, Informatika, Statistik dan Persandian (down)",
+        "- diskominfo: Dinas Komunikasi, Informatika, Statistik dan Persandian (recovered)",
         "- bappeda: Badan Perencanaan Pembangunan Daerah (unreachable,",
         "Times in WITA (Asia/Makassar).",
     ]),
@@ -182,7 +183,7 @@ def test_recovery_body_tells_times_duration_quality_cause_and_every_site_behind(
     (Cause.UNKNOWN, "belum diketahui", "unknown"),
 ])
 def test_every_cause_is_told(cause: Cause, indonesian: str, english: str) -> None:
-    notification = dataclasses.replace(RECOVERED, cause=cause, evidence="")
+    notification = dataclasses.replace(RECOVERED, cause=cause, evidence=None)
     for language, words in (("id", indonesian), ("en", english)):
         mail = render([notification], config(language))
         assert mail is not None
@@ -196,11 +197,11 @@ def test_a_link_down_behind_a_backup_says_the_site_is_still_reached() -> None:
             "jalur lain.") in mail.text
 
 
-def test_device_text_is_quoted_and_escaped_in_html() -> None:
-    notification = dataclasses.replace(REBOOT, detail="<script>sysDescr</script>")
+def test_text_from_the_config_is_escaped_in_html() -> None:
+    notification = dataclasses.replace(REBOOT, site_title="<script>Dinas</script>")
     mail = render([notification], config("en"))
     assert mail is not None and mail.html is not None
-    assert '"<script>sysDescr</script>"' in mail.text
+    assert "<script>Dinas</script>" in mail.text
     assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html
 
 
@@ -241,11 +242,17 @@ def test_headers_let_mail_rules_sort_by_event_site_cause_and_outage() -> None:
         "X-Pantau-Cause": "power",
         "X-Pantau-Outage": "42",
         "X-Pantau-Planned": "no",
+        # One per event that has one, in the mail's order, to the second in the office's zone.
+        "X-Pantau-Started": "2025-11-29T13:05:00+08:00, 2025-11-29T13:05:00+08:00, "
+                            "2025-11-29T13:03:00+08:00",
+        "X-Pantau-Ended": "2025-11-29T14:17:00+08:00",
+        "X-Pantau-Duration-Seconds": "4320",
     }
     back = render([AGENT_BACK], config("en"))
     assert back is not None
     assert dict(back.headers) == {
-        "X-Pantau-Event": "agent_back", "X-Pantau-Sites": "bappeda", "X-Pantau-Planned": "no"}
+        "X-Pantau-Event": "agent_back", "X-Pantau-Sites": "bappeda", "X-Pantau-Planned": "no",
+        "X-Pantau-Started": "2025-11-29T13:03:00+08:00"}
 
 
 def test_message_id_depends_on_the_events_only() -> None:
@@ -296,3 +303,113 @@ def test_durations_read_as_people_say_them(seconds: float, indonesian: str,
                                            english: str) -> None:
     assert format_span(INDONESIAN, seconds) == indonesian
     assert format_span(ENGLISH, seconds) == english
+
+
+def test_a_link_failing_behind_a_backup_is_its_own_event_apart_from_a_site_lost() -> None:
+    link = render([LINK_DOWN], config("en"))
+    site = render([LONE_SITE_DOWN], config("en"))
+    back = render([dataclasses.replace(LINK_DOWN, kind=EventKind.RECOVERED, ended_at=T0 + 75)],
+                  config("en"))
+    assert link is not None and site is not None and back is not None
+    assert dict(link.headers)["X-Pantau-Event"] == "link_down"
+    assert dict(site.headers)["X-Pantau-Event"] == "down"
+    assert dict(back.headers)["X-Pantau-Event"] == "link_recovered"
+    assert dict(back.headers)["X-Pantau-Duration-Seconds"] == "75"
+
+
+def test_subject_count_and_body_list_are_the_same_sites() -> None:
+    lone = render([LONE_SITE_DOWN], config("id"))
+    cut = render([DOWN], config("id"))
+    assert lone is not None and cut is not None
+    assert lone.subject.endswith("(1 lokasi terdampak)")
+    assert "Lokasi terdampak (1):" in lone.text
+    assert cut.subject.endswith("(2 lokasi terdampak)")
+    assert "Lokasi terdampak (2):" in cut.text
+    assert len(re.findall(r"\n    - ", cut.text)) == 2
+
+
+@pytest.mark.parametrize(("seconds", "indonesian", "english"), [
+    (0.00005, "RTT 0,05 ms", "RTT 0.05 ms"),
+    (0.0004, "RTT 0,40 ms", "RTT 0.40 ms"),
+    (0.0123, "RTT 12,3 ms", "RTT 12.3 ms"),
+])
+def test_rtt_below_a_millisecond_has_two_decimals(seconds, indonesian, english) -> None:
+    notification = dataclasses.replace(DEGRADED, rtt_before=seconds)
+    for language, expected in (("id", indonesian), ("en", english)):
+        mail = render([notification], config(language))
+        assert mail is not None and expected in mail.subject
+
+
+def test_durations_below_an_hour_are_told_to_the_second() -> None:
+    recovered = dataclasses.replace(RECOVERED, ended_at=T0 + 75)
+    for language, expected in (("id", "1 menit 15 detik"), ("en", "1 min 15 s")):
+        mail = render([recovered], config(language))
+        assert mail is not None
+        assert expected in mail.subject and expected in mail.text
+
+
+def test_the_status_page_is_linked_when_public_url_is_set() -> None:
+    text = CONFIG % {"language": "id", "diskominfo": DISKOMINFO, "bappeda": BAPPEDA}
+    with_url = parse_config_text("collector: {public_url: 'https://pantau.example.org/'}\n"
+                                 + text, "collector.yml")
+    mail = render([DOWN], with_url)
+    assert mail is not None and "Halaman status: https://pantau.example.org/" in mail.text
+    without = render([DOWN], config("id"))
+    assert without is not None and "Halaman status" not in without.text
+
+
+# Every notification kind with every field it can carry, to hold each language's words.
+EVERY_KIND = [
+    DOWN, RECOVERED, LINK_DOWN, DEGRADED, FLAPPING, AGENT_SILENT, AGENT_BACK, REBOOT,
+    REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED,
+    dataclasses.replace(FLAPPING, changes=6, started_at=T0 - 300),
+    dataclasses.replace(RECOVERED, after_flapping=True, link=None, affected=()),
+    dataclasses.replace(REBOOT, device=None, agent="web-bappeda"),
+    *(dataclasses.replace(RECOVERED, cause=cause, evidence=evidence)
+      for cause, evidence in (
+          (Cause.POWER, Evidence(EvidenceKind.SERVER_BOOTED, ("web-bappeda",), T0 + 60)),
+          (Cause.LINK, Evidence(EvidenceKind.SERVER_REPORTED, ("web-bappeda", "db"))),
+          (Cause.UNKNOWN, None))),
+    dataclasses.replace(ERROR, reason="no_route"),
+    dataclasses.replace(ERROR, reason="send_failed"),
+    dataclasses.replace(DOWN, affected=(AffectedSite("bappeda", BAPPEDA, "error"),
+                                        AffectedSite("bkd", "Badan Kepegawaian Daerah",
+                                                     "degraded"))),
+]
+
+
+def vocabulary(words) -> set[str]:
+    """Every word in a language's catalogue."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    for field in dataclasses.fields(words):
+        walk(getattr(words, field.name))
+    return found
+
+
+def test_every_kind_is_rendered_in_each_language_without_a_word_of_the_other() -> None:
+    assert {n.kind for n in EVERY_KIND} == set(EventKind)
+    # Names from the config and the fixtures, and the office's time zone.
+    names = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", " ".join((
+        CONFIG, DISKOMINFO, BAPPEDA, "core router web bappeda db pantau WITA Asia/Makassar")))}
+    indonesian, english = vocabulary(INDONESIAN), vocabulary(ENGLISH)
+    for language, own, other in (("id", indonesian, english), ("en", english, indonesian)):
+        foreign = other - own - names
+        for notification in EVERY_KIND:
+            mail = render([notification], config(language))
+            assert mail is not None
+            said = {w.lower()
+                    for w in re.findall(r"[A-Za-z]{3,}", mail.subject + "\n" + mail.text)}
+            assert not said & foreign, (language, notification.kind, sorted(said & foreign))
+            # and nothing outside both the catalogue and the names (English left in code)
+            assert said <= own | names, (language, notification.kind, sorted(said - own - names))
