@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         ("run", "probe the network and serve /metrics until stopped"),
         ("check-config", "validate the configuration and exit"),
         ("test-email", "send one test mail through the configured mail server and exit"),
-        ("report", "write a month's availability report (CSV and HTML) and exit"),
+        ("report", "write a month's availability report (CSV, HTML, PDF) and exit"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument(
@@ -45,7 +45,27 @@ def _parser() -> argparse.ArgumentParser:
                         help="calendar month in collector.timezone")
     report.add_argument("--out", default=".", metavar="DIR",
                         help="directory to write into (default: the current one)")
+    report.add_argument("--format", default="csv,html", type=_formats, metavar="LIST",
+                        help="comma-separated: csv (the sites' figures and the outage list), "
+                             "html, pdf, or all (default: csv,html)")
+    report.add_argument("--site", metavar="NAME",
+                        help="the report of this one site alone, e.g. for the agency's head")
     return parser
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from collector.report.monthly import Format
+
+    chosen: list[str] = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        if part == "all":
+            chosen += [f.value for f in Format]
+        elif part in {f.value for f in Format}:
+            chosen.append(part)
+        else:
+            raise argparse.ArgumentTypeError(
+                f"'{part}' is not a format (use csv, html, pdf or all)")
+    return tuple(dict.fromkeys(chosen))
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -96,15 +116,18 @@ def _test_email(config: CollectorConfig, path: str, to: str | None) -> int:
     return 0
 
 
-def _report(config: CollectorConfig, month: tuple[int, int], out: str) -> int:
+def _report(config: CollectorConfig, month: tuple[int, int], out: str,
+            formats: tuple[str, ...], site: str | None) -> int:
     import time
     from pathlib import Path
 
-    from collector.report.command import MonthNotBegunError, write_report
+    from collector.report.command import MonthNotBegunError, UnknownSiteError, write_report
+    from collector.report.monthly import Format
 
     try:
-        paths = write_report(config, *month, Path(out), time.time())
-    except MonthNotBegunError as err:
+        paths = write_report(config, *month, Path(out), time.time(),
+                             tuple(Format(f) for f in formats), site)
+    except (MonthNotBegunError, UnknownSiteError) as err:
         print(f"collector report: {err}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     except (PantauError, OSError) as err:
@@ -144,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "test-email":
         return _test_email(config, args.config, args.to)
     if args.command == "report":
-        return _report(config, args.month, args.out)
+        return _report(config, args.month, args.out, args.format, args.site)
     return _run(config)
 
 

@@ -22,7 +22,7 @@ from collector.mail.message import Mail
 from collector.mail.words import (
     WORDS,
     Words,
-    format_clock,
+    format_evidence,
     format_ratio,
     format_rtt,
     format_span,
@@ -220,10 +220,7 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
     if n.cause is not None:
         cause = words.cause[n.cause]
         if n.evidence is not None:
-            evidence = words.evidence[n.evidence.kind].format(
-                who=", ".join(n.evidence.who),
-                time="" if n.evidence.at is None else format_clock(words, n.evidence.at, zone))
-            cause += f" ({evidence})"
+            cause += f" ({format_evidence(words, n.evidence, zone)})"
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from collector.alerting.notifications import EventKind
-from collector.alerting.outage_log import Cause, EvidenceKind
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 from collector.config.mail import MailLanguage
 
 
@@ -220,6 +220,13 @@ def format_time(words: Words, at: float, zone: ZoneInfo) -> str:
         day=words.days[local.weekday()], date=local.day, month=words.months[local.month - 1],
         year=local.year, hour=local.hour, minute=local.minute, second=local.second,
         zone=local.tzname() or "")
+
+
+def format_evidence(words: Words, evidence: Evidence, zone: ZoneInfo) -> str:
+    """What a cause was judged from: router core-router menyala ulang pukul 13.07.42 WITA."""
+    return words.evidence[evidence.kind].format(
+        who=", ".join(evidence.who),
+        time="" if evidence.at is None else format_clock(words, evidence.at, zone))
 
 
 def format_clock(words: Words, at: float, zone: ZoneInfo) -> str:

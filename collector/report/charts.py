@@ -94,7 +94,9 @@ def days(downtime: list[Interval], planned: list[Interval], start: float, end: f
 def strip(month_days: list[Day], words: ReportWords, month: str, label: str) -> str:
     """One cell per day, coloured by that day's downtime, with the day's number below."""
     width = len(month_days) * (CELL + GAP)
-    parts = [f'<svg class="strip" width="{width}" height="{CELL + 14}" role="img" '
+    # The viewBox lets the strip shrink to a phone's width (and to a page's) with the CSS.
+    parts = [f'<svg class="strip" width="{width}" height="{CELL + 14}" '
+             f'viewBox="0 0 {width} {CELL + 14}" role="img" '
              f'aria-label="{escape(label)}"><title>{escape(label)}</title>']
     for index, day in enumerate(month_days):
         x = index * (CELL + GAP)

@@ -17,7 +17,7 @@ from collector.report.words import REPORT_WORDS, ReportWords, month_name, percen
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222;
-margin:0 auto;max-width:1040px;padding:24px;line-height:1.4}
+margin:0 auto;max-width:1040px;padding:24px;line-height:1.4;box-sizing:border-box}
 h1{margin:0;font-size:28px}h2{margin-top:36px;font-size:20px}h3{margin:0;font-size:17px}
 .sub{color:#666;margin:4px 0}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:20px 0}
@@ -26,7 +26,9 @@ h1{margin:0;font-size:28px}h2{margin-top:36px;font-size:20px}h3{margin:0;font-si
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e6e6e6;vertical-align:middle}
 th{font-size:13px;color:#555;font-weight:600}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+@media (min-width:1100px){td.num,th.num{white-space:nowrap}}
+svg.bar{max-width:100%}
 .big{font-size:22px;font-weight:700;white-space:nowrap}
 .good{color:#1f7a43}.fair{color:#9a6b00}.poor{color:#b52e2e}.none{color:#777}
 .name{color:#777;font-size:12px}
@@ -38,7 +40,20 @@ break-inside:avoid}
 .legend{font-size:13px;color:#444}.key{margin-right:12px;white-space:nowrap}
 .outages td,.outages th{font-size:13px;padding:4px 6px}
 .note{color:#555;font-size:13px}
-@media print{body{padding:0}.site{page-break-inside:avoid}}
+.strip{max-width:100%;height:auto}
+.site header{flex-wrap:wrap}
+@page{size:A4;margin:14mm}
+@media print{body{padding:0;max-width:none;font-size:11px}.site{page-break-inside:avoid}
+table{table-layout:fixed}th,td{padding:3px 4px;font-size:10px;overflow-wrap:anywhere}
+td.num,th.num{white-space:normal}.big{font-size:14px}svg.bar{width:100%;max-width:120px}
+.card .value{font-size:18px}}
+@media (max-width:640px){
+body{padding:12px}h1{font-size:22px}
+table.sites thead,table.outages thead{display:none}
+table.sites tr,table.outages tr{display:block;border-bottom:1px solid #e6e6e6;padding:6px 0}
+table.sites td,table.outages td{display:block;border:none;padding:2px 0;text-align:left}
+td[data-label]::before{content:attr(data-label) ": ";color:#555;font-size:13px}
+}
 """
 
 
@@ -141,16 +156,23 @@ def _table(report: MonthlyReport, words: ReportWords) -> str:
             f'<div class="name">{escape(site.name)}</div></td>'
             f'<td><div class="big {grade}">{escape(shown)}</div>'
             f"{charts.bar(availability, label)}</td>"
-            f'<td class="num">{escape(_optional_span(words, f.downtime_seconds))}</td>'
-            f'<td class="num">{f.counted}</td>'
-            f'<td class="num">{escape(_optional_span(words, f.longest_seconds))}</td>'
-            f'<td class="num">{escape(_optional_span(words, f.mttr_seconds))}</td>'
-            f'<td class="num">{escape(_optional_span(words, f.planned_seconds))}</td>'
-            f'<td class="num">{escape(_ratio_text(words, f.coverage))}</td></tr>')
+            + "".join(_cell(col[key], value) for key, value in (
+                ("downtime", _optional_span(words, f.downtime_seconds)),
+                ("outages", str(f.counted)),
+                ("longest", _optional_span(words, f.longest_seconds)),
+                ("mttr", _optional_span(words, f.mttr_seconds)),
+                ("planned", _optional_span(words, f.planned_seconds)),
+                ("monitored", _ratio_text(words, f.coverage))))
+            + "</tr>")
     return (f"<h2>{escape(words.table_title)}</h2>"
             f'<table class="sites"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
             f'<p class="note">{escape(words.bar_scale)}</p>')
+
+
+def _cell(label: str, value: str, cls: str = "num") -> str:
+    """A cell that names its column, for narrow screens where the header row is hidden."""
+    return f'<td class="{cls}" data-label="{escape(label)}">{escape(value)}</td>'
 
 
 def _optional_span(words: ReportWords, seconds: float | None) -> str:
@@ -200,11 +222,12 @@ def _outages(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str
         if outage.root_site:
             cause += f" ({words.behind.format(site=outage.root_site)})"
         rows.append(
-            f"<tr><td>{escape(when(words, outage.started_at, zone))}</td>"
-            f"<td>{escape(end)}</td><td>{escape(span(words, duration))}</td>"
-            f"<td>{escape(_optional_span(words, counted.get(outage.id)))}</td>"
-            f"<td>{escape(cause)}</td>"
-            f"<td>{escape(words.yes if outage.planned else words.no)}</td></tr>")
+            "<tr>" + "".join(_cell(col[key], value, "") for key, value in (
+                ("start", when(words, outage.started_at, zone)), ("end", end),
+                ("duration", span(words, duration)),
+                ("counted", _optional_span(words, counted.get(outage.id))),
+                ("cause", cause), ("planned", words.yes if outage.planned else words.no)))
+            + "</tr>")
     return (f'<table class="outages"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 

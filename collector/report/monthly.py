@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from collector.alerting.maintenance import MaintenanceCalendar, Window
 from collector.alerting.outage_log import Cause, Outage, OutageLog
 from collector.config import CollectorConfig
 from collector.intervals import Interval
+from collector.mail.words import WORDS
 from collector.report.availability import (
     SiteAvailability,
     network_availability,
@@ -92,21 +94,54 @@ def build_month(config: CollectorConfig, outages: Sequence[Outage], year: int, m
     return MonthlyReport(year, month, start, end, now, zone, tuple(sites))
 
 
-def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, now: float,
-                out_dir: Path) -> list[Path]:
-    """Write the month's CSV and HTML into `out_dir` (created if missing); their paths."""
-    # Imported here: the HTML side is only needed by this one command, never by the collector.
-    from collector.report.html import render_html
+class Format(StrEnum):
+    CSV = "csv"
+    """The sites' figures, and the outage list (one row per outage)."""
+    HTML = "html"
+    PDF = "pdf"
 
+
+def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, now: float,
+                out_dir: Path, formats: Iterable[Format] = (Format.CSV, Format.HTML),
+                site: str | None = None) -> list[Path]:
+    """Write the month's files into `out_dir` (created if missing); their paths. With `site`,
+    the report of that one site alone (its name in the file names)."""
+    # Imported here: the report's renderers are only needed by this one command.
+    from collector.report.html import render_html
+    from collector.report.outage_csv import render_outage_csv
+
+    if site is not None:
+        config = config.model_copy(update={"sites": tuple(s for s in config.sites
+                                                          if s.name == site)})
     start, end = month_bounds(year, month, config.collector.zone)
-    spans = read_spans(log.path, [site.name for site in config.sites], start, end)
-    report = build_month(config, log.between(start, end), year, month, now, spans)
+    outages = log.between(start, end)
+    spans = read_spans(log.path, [each.name for each in config.sites], start, end)
+    report = build_month(config, outages, year, month, now, spans)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"pantau-availability-{report.label}"
-    csv_path, html_path = stem.with_suffix(".csv"), stem.with_suffix(".html")
-    csv_path.write_text(render_csv(report), encoding="utf-8")
-    html_path.write_text(render_html(report, config.mail.language), encoding="utf-8")
-    return [csv_path, html_path]
+    suffix = f"{report.label}-{site}" if site is not None else report.label
+    stem = out_dir / f"pantau-availability-{suffix}"
+    written: list[Path] = []
+    wanted = set(formats)
+    if Format.CSV in wanted:
+        written.append(_write(stem.with_suffix(".csv"), render_csv(report)))
+        words = WORDS[config.mail.language]
+        written.append(_write(out_dir / f"pantau-outages-{suffix}.csv",
+                              render_outage_csv(report, outages, words)))
+    if wanted & {Format.HTML, Format.PDF}:
+        page = render_html(report, config.mail.language)
+        if Format.HTML in wanted:
+            written.append(_write(stem.with_suffix(".html"), page))
+        if Format.PDF in wanted:
+            from collector.report.pdf import write_pdf
+
+            write_pdf(page, stem.with_suffix(".pdf"))
+            written.append(stem.with_suffix(".pdf"))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def render_csv(report: MonthlyReport) -> str:

@@ -1,8 +1,13 @@
 """`collector report` as an operator runs it: a real outage log file, a config, a subprocess."""
 
 import csv
+import functools
+import http.server
+import re
+import shutil
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,7 +142,8 @@ def test_report_writes_the_months_figures(config: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     csv_path = out / "pantau-availability-2026-10.csv"
     html_path = out / "pantau-availability-2026-10.html"
-    assert done.stdout.splitlines() == [str(csv_path), str(html_path)]
+    outages_path = out / "pantau-outages-2026-10.csv"
+    assert done.stdout.splitlines() == [str(csv_path), str(outages_path), str(html_path)]
 
     with csv_path.open(newline="", encoding="utf-8") as handle:
         rows = {row["site"]: row for row in csv.DictReader(handle)}
@@ -241,3 +247,137 @@ class PageParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text += data
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_outage_csv_has_one_row_per_outage_with_times_to_the_second(
+        config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = collector("report", "--month", "2026-10", "-c", str(config), "--out", str(out),
+                     "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = read_csv(out / "pantau-outages-2026-10.csv")
+    # Every outage overlapping October, a link's alone included; November's not.
+    assert [(r["site"], r["link"]) for r in rows] == [
+        ("bappeda", ""), ("kantor-gubernur", ""), ("bappeda", ""), ("dinkes", "fo"),
+        ("bappeda", ""), ("kantor-gubernur", ""), ("bappeda", ""), ("dinkes", "")]
+    crossing = rows[0]
+    assert crossing["start"] == "2026-09-30T22:00:00+08:00"
+    assert crossing["end"] == "2026-10-01T02:00:00+08:00"
+    assert int(crossing["duration_seconds"]) == 4 * 3600
+    assert int(crossing["downtime_seconds"]) == 2 * 3600  # only October's part counts
+    behind = rows[2]
+    assert (behind["behind"], behind["cause"]) == ("kantor-gubernur", "unknown")
+    planned = rows[4]
+    assert planned["planned"] == "yes" and int(planned["downtime_seconds"]) == 0
+    link_alone = rows[3]
+    assert link_alone["downtime_seconds"] == ""
+    ongoing = rows[-1]
+    assert ongoing["end"] == "" and int(ongoing["downtime_seconds"]) == 4 * 3600
+    # The sites' CSV and the outage CSV agree on the downtime.
+    sites = {r["site"]: r for r in read_csv(out / "pantau-availability-2026-10.csv")}
+    for site in SITES:
+        total = sum(int(r["downtime_seconds"] or 0) for r in rows if r["site"] == site)
+        assert total == pytest.approx(float(sites[site]["downtime_minutes"]) * 60, abs=1)
+
+
+def test_one_sites_report_alone(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = collector("report", "--month", "2026-10", "-c", str(config), "--out", str(out),
+                     "--site", "bappeda")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "pantau-availability-2026-10-bappeda.csv", "pantau-availability-2026-10-bappeda.html",
+        "pantau-outages-2026-10-bappeda.csv"]
+    [row] = read_csv(out / "pantau-availability-2026-10-bappeda.csv")
+    assert row["site"] == "bappeda"
+    assert float(row["availability_ratio"]) == pytest.approx(
+        1 - (2 + 3.5 + 0.75) / (OCTOBER_HOURS - 4), abs=1e-8)
+    assert {r["site"] for r in read_csv(out / "pantau-outages-2026-10-bappeda.csv")} == {
+        "bappeda"}
+    page = (out / "pantau-availability-2026-10-bappeda.html").read_text(encoding="utf-8")
+    assert SITES["bappeda"] in page and SITES["dinkes"] not in page
+    wrong = collector("report", "--month", "2026-10", "-c", str(config), "--out", str(out),
+                      "--site", "nowhere")
+    assert wrong.returncode == 2
+    assert "'nowhere' is not defined (defined: bappeda, dinkes, kantor-gubernur)" in wrong.stderr
+
+
+def test_a_bad_format_is_refused_with_status_2(config: Path, tmp_path: Path) -> None:
+    done = collector("report", "--month", "2026-10", "-c", str(config), "--out",
+                     str(tmp_path / "out"), "--format", "docx")
+    assert done.returncode == 2
+    assert "'docx' is not a format" in done.stderr
+
+
+def test_the_pdf_prints_on_a4_with_the_same_figures_as_the_csv(config: Path,
+                                                                tmp_path: Path) -> None:
+    for tool in ("pdftoppm", "pdftotext", "pdfinfo"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is missing (Debian package poppler-utils; scripts/test "
+                        "installs it when run as root)")
+    out = tmp_path / "out"
+    done = collector("report", "--month", "2026-10", "-c", str(config), "--out", str(out),
+                     "--format", "all")
+    assert done.returncode == 0, done.stderr
+    pdf = out / "pantau-availability-2026-10.pdf"
+    assert str(pdf) in done.stdout.splitlines()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    # A4: 595 × 842 points.
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info.stdout), info.stdout
+    # Rendered, page by page, to images that are not blank.
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages and all(p.stat().st_size > 2000 for p in pages)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    rows = {r["site"]: r for r in read_csv(out / "pantau-availability-2026-10.csv")}
+    for site, title in SITES.items():
+        assert title in " ".join(text.split())
+        # The percent the CSV gives, cut to two decimals with the Indonesian decimal mark.
+        percent = float(rows[site]["availability_percent"])
+        shown = f"{int(percent * 100) / 100:.2f}".replace(".", ",") + "%"
+        assert shown in text, (site, shown)
+
+
+def test_the_page_does_not_scroll_sideways_on_a_phone(config: Path, tmp_path: Path) -> None:
+    """Laid out 360 CSS pixels wide in a real Chromium, nothing is wider than the screen.
+
+    The report is shown in a 360 px frame of a probe page, both served from loopback (one
+    origin, so the probe may measure the frame; the report itself has no script)."""
+    from tests.support.chromium import HeadlessChromium, require_chromium
+
+    chromium = HeadlessChromium(require_chromium())
+    out = tmp_path / "out"
+    done = collector("report", "--month", "2026-10", "-c", str(config), "--out", str(out),
+                     "--format", "html")
+    assert done.returncode == 0, done.stderr
+    for width in (360, 1024):
+        (out / f"probe-{width}.html").write_text(
+            f'<!DOCTYPE html><html><body><iframe id="f" src="pantau-availability-2026-10.html" '
+            f'style="width:{width}px;height:800px;border:0"></iframe><script>'
+            "addEventListener('load', () => { const d = document.getElementById('f');"
+            "document.body.setAttribute('data-widths', "
+            "d.contentDocument.documentElement.scrollWidth + ' ' + d.contentWindow.innerWidth);"
+            "});</script></body></html>", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for width in (360, 1024):
+            dom = chromium.dump_dom(f"http://127.0.0.1:{server.server_port}/probe-{width}.html")
+            found = re.search(r'data-widths="(\d+) (\d+)"', dom)
+            assert found, "the page was not laid out"
+            scroll, screen = int(found[1]), int(found[2])
+            assert screen == width
+            assert scroll <= screen, f"{scroll} px of content on a {screen} px screen"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
