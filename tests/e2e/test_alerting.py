@@ -208,6 +208,16 @@ def test_cut_relay_one_mail_listing_all_three_sites_behind_it_and_one_recovery(l
     assert set(recovered["X-Pantau-Sites"].split(", ")) == {"relay", *BEHIND_RELAY}
     lab.quiet()
     assert len(box.mails()) == 2, [m["Subject"] for m in box.mails()]
+    # The sites behind the cut were out exactly while it lasted: from the cut's start, until
+    # the relay's verdict brought them back (within up_after rounds of the relay's end).
+    cut = lab.outages("relay")[-1]
+    assert cut.ended_at is not None
+    for site in BEHIND_RELAY:
+        behind = lab.outages(site)[-1]
+        assert behind.root_site == "relay"
+        assert behind.ended_at is not None and behind.started_at <= behind.ended_at
+        assert behind.started_at == pytest.approx(cut.started_at, abs=ROUND)
+        assert cut.ended_at <= behind.ended_at <= cut.ended_at + (UP_AFTER + 1) * ROUND
 
 
 def test_thirty_percent_loss_sends_no_mail(lab):

@@ -223,3 +223,20 @@ def test_the_page_reloads_with_the_rounds_but_not_faster_than_it_can_be_read(int
     assert refresh_seconds(config) == expected
     _, dom = page(store, config, clock)
     assert dom.refresh == str(expected)
+
+
+def test_a_link_that_cannot_be_checked_is_shown_as_such_among_the_problems():
+    from collector.icmp import PingError
+
+    store, config, clock = make()
+    rounds(store, clock)
+    blocked = PingResult("198.18.1.2", 0, 0, (), PingError.NOT_PERMITTED)
+    rounds(store, clock, count=3, special={"198.18.1.2": blocked})
+    _, dom = page(store, config, clock)
+    opd = dom.sites["opd"]
+    assert (opd.state, opd.section) == ("error", "problems")
+    assert opd.links["fo"].state == "error"
+    assert "TIDAK DAPAT DIPERIKSA" in opd.text
+    assert dom.counts["error"] == 1
+    assert "1 tidak dapat diperiksa" in dom.text
+    assert dom.order()[0] == "opd"
