@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    from collector.report.monthly import Format
+    from collector.report.command import Format
 
     chosen: list[str] = []
     for part in (p.strip().lower() for p in text.split(",")):
@@ -121,8 +121,7 @@ def _report(config: CollectorConfig, month: tuple[int, int], out: str,
     import time
     from pathlib import Path
 
-    from collector.report.command import MonthNotBegunError, UnknownSiteError, write_report
-    from collector.report.monthly import Format
+    from collector.report.command import Format, MonthNotBegunError, UnknownSiteError, write_report
 
     try:
         paths = write_report(config, *month, Path(out), time.time(),

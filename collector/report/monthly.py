@@ -1,25 +1,22 @@
-"""The monthly availability report: every site's figures for one calendar month, and the files.
+"""The monthly availability report: every site's figures for one calendar month, and its CSV.
 
-`build_month` is pure (outages in, figures out); `write_month` reads the outage log and writes
-`pantau-availability-YYYY-MM.csv` and `.html`. Months are calendar months in
-`collector.timezone`; the current month is judged up to `now`.
+`build_month` is pure (outages and monitored spans in, figures out); the files are written by
+`collector.report.command`. Months are calendar months in `collector.timezone`; the current
+month is judged up to `now`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from collector.alerting.maintenance import MaintenanceCalendar, Window
-from collector.alerting.outage_log import Cause, Outage, OutageLog
+from collector.alerting.outage_log import Cause, Outage
 from collector.config import CollectorConfig
 from collector.intervals import Interval
-from collector.mail.words import WORDS
 from collector.report.availability import (
     SiteAvailability,
     network_availability,
@@ -27,7 +24,6 @@ from collector.report.availability import (
 )
 from collector.report.period import month_bounds
 from collector.report.words import floor_decimal
-from collector.state.ledger import read_spans
 
 CSV_COLUMNS = (
     "site", "title", "availability_ratio", "availability_percent", "outages",
@@ -92,56 +88,6 @@ def build_month(config: CollectorConfig, outages: Sequence[Outage], year: int, m
         windows = calendar.occurrences(site.name, start, figures.end)
         sites.append(SiteReport(site.name, site.title, figures, tuple(windows)))
     return MonthlyReport(year, month, start, end, now, zone, tuple(sites))
-
-
-class Format(StrEnum):
-    CSV = "csv"
-    """The sites' figures, and the outage list (one row per outage)."""
-    HTML = "html"
-    PDF = "pdf"
-
-
-def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, now: float,
-                out_dir: Path, formats: Iterable[Format] = (Format.CSV, Format.HTML),
-                site: str | None = None) -> list[Path]:
-    """Write the month's files into `out_dir` (created if missing); their paths. With `site`,
-    the report of that one site alone (its name in the file names)."""
-    # Imported here: the report's renderers are only needed by this one command.
-    from collector.report.html import render_html
-    from collector.report.outage_csv import render_outage_csv
-
-    if site is not None:
-        config = config.model_copy(update={"sites": tuple(s for s in config.sites
-                                                          if s.name == site)})
-    start, end = month_bounds(year, month, config.collector.zone)
-    outages = log.between(start, end)
-    spans = read_spans(log.path, [each.name for each in config.sites], start, end)
-    report = build_month(config, outages, year, month, now, spans)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = f"{report.label}-{site}" if site is not None else report.label
-    stem = out_dir / f"pantau-availability-{suffix}"
-    written: list[Path] = []
-    wanted = set(formats)
-    if Format.CSV in wanted:
-        written.append(_write(stem.with_suffix(".csv"), render_csv(report)))
-        words = WORDS[config.mail.language]
-        written.append(_write(out_dir / f"pantau-outages-{suffix}.csv",
-                              render_outage_csv(report, outages, words)))
-    if wanted & {Format.HTML, Format.PDF}:
-        page = render_html(report, config.mail.language)
-        if Format.HTML in wanted:
-            written.append(_write(stem.with_suffix(".html"), page))
-        if Format.PDF in wanted:
-            from collector.report.pdf import write_pdf
-
-            write_pdf(page, stem.with_suffix(".pdf"))
-            written.append(stem.with_suffix(".pdf"))
-    return written
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def render_csv(report: MonthlyReport) -> str:
