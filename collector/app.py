@@ -60,14 +60,6 @@ class CollectorApp:
         self.registry.register(SnmpCollector(self.snmp_state))
         has_devices = any(site.devices for site in config.sites)
         self.poller = SnmpPoller(config, clock=clock) if has_devices else None
-        # Which links take their interface's status from which device.
-        self._carried: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-        for site in config.sites:
-            for link in site.links:
-                if link.interface is not None:
-                    owner = (link.interface.site or site.name, link.interface.device)
-                    self._carried.setdefault(owner, []).append(
-                        (site.name, link.name, link.interface.name))
         self.ingest = AgentIngest(config, clock=clock)
         self.registry.register(AgentCollector(self.ingest.registry))
         mail = config.mail
@@ -157,7 +149,7 @@ class CollectorApp:
         reboot = self.snmp_state.record(poll)
         if reboot is not None and self.alerting is not None:
             self.alerting.reboot(reboot)
-        for link_site, link, interface in self._carried.get((site.name, device.name), []):
+        for link_site, link, interface in self.store.topology.carried_by(site.name, device.name):
             up = self.snmp_state.interface_up(site.name, device.name, interface)
             self._alert(self.store.record_interface(link_site, link, up))
 

@@ -34,6 +34,7 @@ from collector.alerting.outage_log import Cause, Evidence, OutageLog
 from collector.config import CollectorConfig
 from collector.state.health import LinkState
 from collector.state.store import Transition
+from collector.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ class _Held:
 class AlertEngine:
     def __init__(self, config: CollectorConfig, outages: OutageLog, evidence: CauseJudge,
                  figures: LinkFigures, calendar: Calendar | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 topology: Topology | None = None) -> None:
         self._config = config
         self._settings = config.alerting
         self._log = outages
@@ -94,10 +96,8 @@ class AlertEngine:
         self._figures = figures
         self._calendar = calendar
         self._clock = clock
-        self._titles = {site.name: site.title for site in config.sites}
-        self._parents = {site.name: [link.parent for link in site.links if link.parent]
-                         for site in config.sites}
-        self._single_link = {site.name: len(site.links) == 1 for site in config.sites}
+        self._topology = topology or Topology(config)
+        self._titles = {name: self._topology.title(name) for name in self._topology.names()}
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -143,7 +143,7 @@ class AlertEngine:
         if LinkState.DOWN not in (transition.old, transition.new) and \
                 LinkState.UNREACHABLE not in (transition.old, transition.new):
             return
-        if key[1] is not None and self._single_link[key[0]]:
+        if key[1] is not None and self._topology.single_link(key[0]):
             return  # the site's own changes tell the same story
         changes = self._changes.setdefault(key, deque())
         changes.append(transition.at)
@@ -188,7 +188,7 @@ class AlertEngine:
             self._finish(key, t.since)
 
     def _link_changed(self, t: Transition) -> None:
-        if self._single_link[t.site]:
+        if self._topology.single_link(t.site):
             return  # the site's own outage says it all
         key: Key = (t.site, t.link)
         if t.new is LinkState.DOWN and key not in self._open:
@@ -261,17 +261,8 @@ class AlertEngine:
 
     def _cut_above(self, site: str) -> str | None:
         """The nearest site above ``site`` that is down: the cut it hangs behind."""
-        seen: set[str] = set()
-        frontier = list(self._parents.get(site, []))
-        while frontier:
-            parent = frontier.pop(0)
-            if parent in seen:
-                continue
-            seen.add(parent)
-            if self._states.get((parent, None)) is LinkState.DOWN:
-                return parent
-            frontier += self._parents.get(parent, [])
-        return None
+        return self._topology.cut_above(
+            site, lambda parent: self._states.get((parent, None)) is LinkState.DOWN)
 
     def on_notification(self, notification: Notification) -> bool:
         """An event decided elsewhere (a reboot, an agent gone silent) to send with the rest,

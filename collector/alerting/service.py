@@ -35,7 +35,7 @@ class AlertService:
         self._sink = sink
         self._titles = {site.name: site.title for site in config.sites}
         self.engine = AlertEngine(config, outages, SiteEvidence(config, snmp, ingest.report_log),
-                                  store, calendar, clock)
+                                  store, calendar, clock, store.topology)
         self._outages = outages
         self._silence = config.agents.silence
         self._started_at = clock()

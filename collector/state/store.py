@@ -16,6 +16,7 @@ from collector.config import CollectorConfig, Link, Site
 from collector.icmp import PingResult
 from collector.state.health import LinkHealth, LinkState, RoundSummary
 from collector.state.measures import TargetTotals
+from collector.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +70,6 @@ class SiteRecord:
         self.rounds = 0
 
 
-def parents_first(sites: tuple[Site, ...]) -> list[Site]:
-    by_name = {s.name: s for s in sites}
-    ordered: list[Site] = []
-    placed: set[str] = set()
-
-    def place(site: Site) -> None:
-        if site.name in placed:
-            return
-        placed.add(site.name)
-        for link in site.links:
-            if link.parent is not None:
-                place(by_name[link.parent])
-        ordered.append(site)
-
-    for site in sites:
-        place(site)
-    return ordered
-
-
 def site_state_of(link_states: list[LinkState]) -> LinkState:
     if LinkState.UP in link_states:
         return LinkState.UP
@@ -104,10 +86,12 @@ def site_state_of(link_states: list[LinkState]) -> LinkState:
 
 
 class StateStore:
-    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time,
+                 topology: Topology | None = None) -> None:
         self._clock = clock
         now = clock()
-        self._order = parents_first(config.sites)
+        self.topology = topology or Topology(config)
+        self._order = self.topology.order
         self.sites: dict[str, SiteRecord] = {s.name: SiteRecord(s, now) for s in self._order}
         self.links: dict[tuple[str, str], LinkRecord] = {
             (s.name, link.name): LinkRecord(s, link, now) for s in self._order for link in s.links

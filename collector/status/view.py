@@ -6,7 +6,6 @@ Pure and without markup, so the grouping and the figures are tested apart from t
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 from collector.config import LinkKind
@@ -56,14 +55,13 @@ def build_view(store: StateStore, order: tuple[str, ...]) -> StatusView:
     """The page's content; ``order`` is the config's order of sites, kept within each state
     because it is the order the office wrote them in."""
     sites = {name: _site(store, name) for name in order}
-    parents = {name: [link.parent for link in record.site.links if link.parent is not None]
-               for name, record in store.sites.items()}
     cuts: dict[str, list[SiteView]] = {}
     loose: list[SiteView] = []
     for view in sites.values():
         if view.state is not LinkState.UNREACHABLE:
             continue
-        cut = _cut_above(store, parents, view.name)
+        cut = store.topology.cut_above(
+            view.name, lambda parent: store.sites[parent].state is LinkState.DOWN)
         if cut is None:
             # Behind a site that is itself only unreachable, with no down site found above:
             # shown on its own rather than hidden.
@@ -100,17 +98,3 @@ def _link(store: StateStore, site: str, name: str) -> LinkView:
                     state=record.state, since=record.since,
                     loss=1.0 - received / sent if sent else None, rtt=median_rtt(rtts))
 
-
-def _cut_above(store: StateStore, parents: dict[str, list[str]], site: str) -> str | None:
-    """The nearest site above ``site`` that is down: the one failure it hangs behind."""
-    seen: set[str] = set()
-    frontier = deque(parents[site])
-    while frontier:
-        parent = frontier.popleft()
-        if parent in seen:
-            continue
-        seen.add(parent)
-        if store.sites[parent].state is LinkState.DOWN:
-            return parent
-        frontier.extend(parents[parent])
-    return None
