@@ -1,4 +1,5 @@
-"""Composition root: wires config, pinger, state store, scheduler and HTTP server."""
+"""Composition root: wires config, the probe kinds, state store, scheduler, alerting, mail and
+the HTTP server."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +17,7 @@ from collector.alerting.maintenance import MaintenanceCalendar
 from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.alerting.service import AlertService
-from collector.config import CollectorConfig, Device, Site
+from collector.config import CollectorConfig
 from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
@@ -28,15 +28,15 @@ from collector.exposition import (
 )
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
-from collector.icmp import Pinger, PingResult
 from collector.ingest import AgentIngest
 from collector.mail import FILE_NAME as MAIL_FILE
 from collector.mail import Outbox, SmtpSender, render
-from collector.scheduler import RoundScheduler
-from collector.snmp.poller import SnmpPoller
+from collector.probes import Probe, ProbeContext, Recorder, Scheduled
+from collector.probes import kinds as probe_kinds
+from collector.scheduler import ProbeScheduler
 from collector.snmp.state import SnmpState
-from collector.state import LinkState, StateStore, Transition
-from collector.state.ledger import GAP_FACTOR, MonitoringLedger
+from collector.state import StateStore
+from collector.state.ledger import MonitoringLedger
 from collector.status import status_routes
 from collector.tls import server_context
 
@@ -44,22 +44,23 @@ log = logging.getLogger(__name__)
 
 
 class CollectorApp:
-    def __init__(self, config: CollectorConfig, pinger: Pinger | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self._clock = clock
-        self.pinger = pinger or Pinger(
-            socket_mode=config.icmp.socket.value,
-            receive_buffer=config.icmp.receive_buffer,
-            payload_size=config.icmp.payload_size,
-        )
         self.store = StateStore(config, clock=clock)
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(LinkCollector(self.store))
         self.snmp_state = SnmpState(config, clock=clock)
         self.registry.register(SnmpCollector(self.snmp_state))
-        has_devices = any(site.devices for site in config.sites)
-        self.poller = SnmpPoller(config, clock=clock) if has_devices else None
+        # Every kind of check with something to check: its probe, its recorder.
+        self.context = ProbeContext(config, self.store, self.snmp_state, clock)
+        targets: list[Scheduled] = []
+        self.probes: dict[str, tuple[Probe, Recorder]] = {}
+        for name, kind in probe_kinds().items():
+            scheduled = kind.schedule(config)
+            if scheduled:
+                targets += scheduled
+                self.probes[name] = kind.build(self.context)
         self.ingest = AgentIngest(config, clock=clock)
         self.registry.register(AgentCollector(self.ingest.registry))
         mail = config.mail
@@ -75,7 +76,7 @@ class CollectorApp:
             config.collector.listen_port,
             ssl_context=server_context(config.collector),
         )
-        self.scheduler = RoundScheduler(config, self.run_round, self.poll_device)
+        self.scheduler = ProbeScheduler(targets, self.run_probe)
         self._started_at = clock()
         # Opened in start(): a constructor does no I/O, and a missing ICMP privilege is the
         # first thing an operator should hear about.
@@ -85,11 +86,10 @@ class CollectorApp:
         self.calendar = MaintenanceCalendar(config)
 
     async def start(self) -> None:
-        families = {socket.AF_INET6 if t.version == 6 else socket.AF_INET
-                    for site in self.config.sites for link in site.links for t in link.targets}
         # Open the sockets before anything else: a missing privilege must stop
         # start-up with advice, not surface later as silent loss.
-        self.pinger.open(sorted(families))
+        for probe, _ in self.probes.values():
+            probe.open()
         _prepare_data_dir(self.config.collector.data_dir)
         await self.ingest.start()
         await self.outbox.start()
@@ -97,6 +97,7 @@ class CollectorApp:
         # The ledger shares the outage log's file: the report reads both from one place.
         self.ledger = MonitoringLedger(outage_log_path(self.config.collector.data_dir),
                                        clock=self._clock)
+        self.context.ledger = self.ledger
         self.registry.register(AvailabilityCollector(self.config, self.outages, self.ledger,
                                                      self.calendar, clock=self._clock))
         self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
@@ -105,8 +106,9 @@ class CollectorApp:
         await self.http.start()
         await self.alerting.start()
         self.scheduler.start()
-        log.info("collector listening on %s:%d, ICMP socket: %s",
-                 self.config.collector.listen_host, self.http.port, self.pinger.socket_kind)
+        log.info("collector listening on %s:%d, %s", self.config.collector.listen_host,
+                 self.http.port, ", ".join(probe.describe() for probe, _ in self.probes.values())
+                 or "nothing to probe")
 
     async def stop(self) -> None:
         self.scheduler.shutdown()
@@ -117,56 +119,24 @@ class CollectorApp:
         await self.outbox.stop()
         if self.ledger is not None:
             self.ledger.close()
-        self.pinger.close()
-        if self.poller is not None:
-            self.poller.close()
+        for probe, _ in self.probes.values():
+            probe.close()
 
-    async def run_round(self, site: Site) -> None:
-        icmp = self.config.icmp
-        targets = list(dict.fromkeys(str(t) for link in site.links for t in link.targets))
-        started = time.monotonic()
+    async def run_probe(self, target: Scheduled) -> None:
+        """The one job of every kind: probe the target, fold the result into the state, and
+        hand what changed to alerting."""
+        probe, recorder = self.probes[target.kind]
         try:
-            results = await self.pinger.ping(targets, icmp.echoes, icmp.echo_interval, icmp.timeout)
+            result = await probe.probe(target.spec)
+            outcome = recorder.record(result)
         except Exception:
-            # A round must never take the scheduler down with it.
-            log.exception("ping round of site %s failed", site.name)
+            # A check must never take the scheduler down with it.
+            log.exception("%s failed", target.title)
             return
-        duration = time.monotonic() - started
-        by_target: dict[str, PingResult] = {r.target: r for r in results}
-        self._alert(self.store.record_round(site.name, by_target, duration))
-        self._account(site)
-        log.debug("round of %s: %d targets, %d of %d replies, %.3f s", site.name, len(results),
-                  sum(r.received for r in results), sum(r.sent for r in results), duration)
-
-    async def poll_device(self, site: Site, device: Device) -> None:
-        assert self.poller is not None
-        try:
-            poll = await self.poller.poll(site.name, device.name)
-        except Exception:
-            # A poll must never take the scheduler down with it.
-            log.exception("SNMP poll of %s/%s failed", site.name, device.name)
-            return
-        reboot = self.snmp_state.record(poll)
-        if reboot is not None and self.alerting is not None:
-            self.alerting.reboot(reboot)
-        for link_site, link, interface in self.store.topology.carried_by(site.name, device.name):
-            up = self.snmp_state.interface_up(site.name, device.name, interface)
-            self._alert(self.store.record_interface(link_site, link, up))
-
-    def _account(self, site: Site) -> None:
-        """Into the ledger: the site was judged by this round, or was not."""
-        if self.ledger is None:
-            return
-        state = self.store.sites[site.name].state
-        if state in (LinkState.UNKNOWN, LinkState.ERROR):
-            self.ledger.not_judged(site.name)
-        else:
-            self.ledger.judged(site.name, self._clock(),
-                               GAP_FACTOR * site.interval + self.config.icmp.jitter)
-
-    def _alert(self, transitions: list[Transition]) -> None:
         if self.alerting is not None:
-            self.alerting.transitions(transitions)
+            self.alerting.transitions(list(outcome.transitions))
+            for reboot in outcome.reboots:
+                self.alerting.reboot(reboot)
 
     async def notify(self, notifications: list[Notification]) -> None:
         """Notifications that fell due, grouped by the engine: one mail, into the outbox."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collector.config.durations import format_duration
 from collector.config.model import CollectorConfig
-
-Loc = tuple[str | int, ...]
+from collector.config.yaml_model import Loc
 
 
 def agent_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from collector.config.durations import PositiveDuration, rule_error
+from collector.config.names import Name
 from collector.config.secrets import SecretValue
 
 _SIZE = re.compile(r"(\d+)\s*(B|KiB|MiB|GiB)?")
@@ -16,13 +17,6 @@ _BYTES = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_name(value: str) -> str:
-    # model.py imports this module, so its name rule is looked up only once a value is checked.
-    from collector.config.model import _check_name as check
-
-    return check(value)
 
 
 def parse_size(value: object) -> int:
@@ -35,7 +29,6 @@ def parse_size(value: object) -> int:
     return int(match[1]) * _BYTES[match[2]]
 
 
-Name = Annotated[str, Strict(), AfterValidator(_check_name)]
 # Below 16KiB even a small host's report would not fit.
 BodySize = Annotated[int, BeforeValidator(parse_size), Field(ge=16384)]
 

@@ -13,8 +13,7 @@ from collector.config.durations import format_duration
 from collector.config.mail_checks import mail_problems
 from collector.config.model import CollectorConfig
 from collector.config.snmp_checks import snmp_problems
-
-Loc = tuple[str | int, ...]
+from collector.config.yaml_model import Loc
 
 
 def cross_check(config: CollectorConfig, written: Callable[[Loc], bool]) -> list[tuple[Loc, str]]:

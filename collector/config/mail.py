@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from collector.config.durations import PositiveDuration, rule_error
+from collector.config.names import Name
 from collector.config.secrets import SecretValue
 
 # Deliberately loose: the mail server is the judge of an address; this catches slips such as
@@ -30,13 +31,6 @@ def check_address(value: str) -> str:
     return value
 
 
-def _check_name(value: str) -> str:
-    # model.py imports this module, so its name rule is looked up only once a value is checked.
-    from collector.config.model import _check_name as check
-
-    return check(value)
-
-
 def _check_host(value: str) -> str:
     if not _HOST.fullmatch(value):
         raise rule_error(f"'{value}' is not a host name or IP address")
@@ -44,7 +38,7 @@ def _check_host(value: str) -> str:
 
 
 Address = Annotated[str, Strict(), AfterValidator(check_address)]
-GroupName = Annotated[str, Strict(), AfterValidator(_check_name)]
+GroupName = Name
 Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collector.config.durations import format_duration
 from collector.config.mail import CENTRAL_GROUP
 from collector.config.model import CollectorConfig
-
-Loc = tuple[str | int, ...]
+from collector.config.yaml_model import Loc
 
 
 def mail_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:

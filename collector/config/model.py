@@ -15,7 +15,6 @@ from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,11 +35,11 @@ from collector.config.durations import (
 )
 from collector.config.mail import MailSettings
 from collector.config.maintenance import MaintenanceWindow, TimeZoneName
+from collector.config.names import Name
 from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _LISTEN_V6 = re.compile(r"\[(?P<host>[^\[\]]+)\]:(?P<port>\d+)")
 _LISTEN_PLAIN = re.compile(r"(?P<host>[A-Za-z0-9.-]+):(?P<port>\d+)")
 
@@ -63,15 +62,6 @@ class LogLevel(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
-
-
-def _check_name(value: str) -> str:
-    if not _NAME.fullmatch(value):
-        raise rule_error(
-            f"'{value}' is not a valid name (lower-case letters, digits, '-' and '_', "
-            "starting with a letter or digit, at most 63 characters)"
-        )
-    return value
 
 
 def _parse_ip(value: object) -> IpAddress:
@@ -103,7 +93,6 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host, port
 
 
-Name = Annotated[str, Strict(), AfterValidator(_check_name)]
 Target = Annotated[IpAddress, PlainValidator(_parse_ip)]
 Count = Annotated[int, Strict(), Field(ge=1)]
 # Below 10ms echoes to one target come so fast that some routers rate-limit the replies.

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collector.config.durations import format_duration
 from collector.config.model import CollectorConfig
+from collector.config.yaml_model import Loc
 from collector.errors import ConfigError
-
-Loc = tuple[str | int, ...]
 
 
 def snmp_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:

@@ -5,7 +5,8 @@ import asyncio
 import pytest
 
 from collector.config import parse_config_text
-from collector.scheduler import RoundScheduler
+from collector.probes import kinds
+from collector.scheduler import ProbeScheduler
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.integration
@@ -27,16 +28,17 @@ def test_a_slow_round_is_never_overlapped_by_the_next_and_sites_run_independentl
     most: dict[str, int] = {"a": 0, "b": 0}
     runs: dict[str, int] = {"a": 0, "b": 0}
 
-    async def slow_round(site):
-        running[site.name] += 1
-        most[site.name] = max(most[site.name], running[site.name])
+    async def slow_round(target):
+        site = target.spec.site
+        running[site] += 1
+        most[site] = max(most[site], running[site])
         # Longer than the interval, as a round to a hung network might be.
         await asyncio.sleep(0.45)
-        running[site.name] -= 1
-        runs[site.name] += 1
+        running[site] -= 1
+        runs[site] += 1
 
     async def scenario():
-        scheduler = RoundScheduler(config, slow_round)
+        scheduler = ProbeScheduler(kinds()["icmp"].schedule(config), slow_round)
         scheduler.start()
         try:
             await async_wait_until(lambda: runs["a"] >= 3 and runs["b"] >= 3, timeout=10,

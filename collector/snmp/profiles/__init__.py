@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, model_validator
 
 from collector.config.durations import rule_error
-from collector.config.loader import parse_yaml_model
+from collector.config.yaml_model import parse_yaml_model
 from collector.errors import ConfigError
 
 log = logging.getLogger(__name__)
