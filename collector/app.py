@@ -4,6 +4,7 @@ the HTTP server."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import signal
@@ -22,9 +23,7 @@ from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
     AvailabilityCollector,
-    LinkCollector,
     MailCollector,
-    SnmpCollector,
 )
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
@@ -49,10 +48,8 @@ class CollectorApp:
         self._clock = clock
         self.store = StateStore(config, clock=clock)
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(LinkCollector(self.store))
         self.snmp_state = SnmpState(config, clock=clock)
-        self.registry.register(SnmpCollector(self.snmp_state))
-        # Every kind of check with something to check: its probe, its recorder.
+        # Every kind of check with something to check: its probe, its recorder, its metrics.
         self.context = ProbeContext(config, self.store, self.snmp_state, clock)
         targets: list[Scheduled] = []
         self.probes: dict[str, tuple[Probe, Recorder]] = {}
@@ -61,6 +58,9 @@ class CollectorApp:
             if scheduled:
                 targets += scheduled
                 self.probes[name] = kind.build(self.context)
+                if kind.exposition is not None:
+                    exposition = importlib.import_module(kind.exposition)
+                    self.registry.register(exposition.build_collector(self.context))
         self.ingest = AgentIngest(config, clock=clock)
         self.registry.register(AgentCollector(self.ingest.registry))
         mail = config.mail

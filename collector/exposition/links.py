@@ -14,12 +14,17 @@ from prometheus_client.registry import Collector
 
 from collector import __version__
 from collector.icmp import PingError
+from collector.probes import ProbeContext
 from collector.state import LinkState, StateStore
 from collector.state.measures import RTT_BUCKETS, jitter, median_rtt
 
 LINK_LABELS = ["site", "link", "kind"]
 TARGET_LABELS = [*LINK_LABELS, "target"]
 LAST_ROUND = " (from the last round; see pantau_icmp_round_last_timestamp_seconds)"
+
+
+def build_collector(context: ProbeContext) -> LinkCollector:
+    return LinkCollector(context.store)
 
 
 class LinkCollector(Collector):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from collector.probes import ProbeContext
 from collector.snmp.client import SnmpErrorKind
 from collector.snmp.profiles import ValueType
 from collector.snmp.state import SnmpState
@@ -22,6 +23,10 @@ DEVICE_LABELS = ["site", "device"]
 FROM_LAST_POLL = " (from the last poll; see pantau_snmp_last_poll_timestamp_seconds)"
 _TYPES = {ValueType.GAUGE: "gauge", ValueType.COUNTER: "unknown", ValueType.TEXT: "gauge",
           ValueType.MAC: "gauge", ValueType.ENUM_INFO: "gauge"}
+
+
+def build_collector(context: ProbeContext) -> SnmpCollector:
+    return SnmpCollector(context.snmp)
 
 
 class SnmpCollector(Collector):

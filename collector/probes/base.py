@@ -84,3 +84,6 @@ class ProbeKind:
     name: str
     schedule: Callable[[CollectorConfig], Sequence[Scheduled]]
     build: Callable[[ProbeContext], tuple[Probe, Recorder]]
+    exposition: str | None = None
+    """The module (by name: probes never import the metrics library) whose
+    ``build_collector(context)`` turns this kind's state into metric families."""

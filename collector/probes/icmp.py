@@ -98,4 +98,4 @@ def build(context: ProbeContext) -> tuple[IcmpProbe, IcmpRecorder]:
     return IcmpProbe(context.config), IcmpRecorder(context, gaps)
 
 
-KIND = ProbeKind("icmp", schedule, build)
+KIND = ProbeKind("icmp", schedule, build, exposition="collector.exposition.links")

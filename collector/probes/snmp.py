@@ -73,4 +73,4 @@ def build(context: ProbeContext) -> tuple[SnmpProbe, SnmpRecorder]:
             SnmpRecorder(context.snmp, context.store, context.store.topology))
 
 
-KIND = ProbeKind("snmp", schedule, build)
+KIND = ProbeKind("snmp", schedule, build, exposition="collector.exposition.snmp")
