@@ -36,6 +36,9 @@ def _repeated_names(config: CollectorConfig) -> list[tuple[Loc, str]]:
         for j, first in _repeats(link.name for link in site.links):
             message = f"'{site.links[j].name}' is already used by sites[{i}].links[{first}]"
             problems.append((("sites", i, "links", j, "name"), message))
+        for j, first in _repeats(service.name for service in site.services):
+            message = f"'{site.services[j].name}' is already used by sites[{i}].services[{first}]"
+            problems.append((("sites", i, "services", j, "name"), message))
         for j, link in enumerate(site.links):
             for k, first in _repeats(link.targets):
                 where = f"sites[{i}].links[{j}].targets[{first}]"

@@ -36,6 +36,7 @@ from collector.config.durations import (
 from collector.config.mail import MailSettings
 from collector.config.maintenance import MaintenanceWindow, TimeZoneName
 from collector.config.names import Name
+from collector.config.services import Service
 from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -212,6 +213,8 @@ class Site(_Model):
     notify: tuple[Name, ...] = ()
     """Mail groups (`mail.groups`) that get the mails about this site, besides `central`."""
     maintenance: tuple[MaintenanceWindow, ...] = ()
+    services: tuple[Service, ...] = ()
+    """The agencies' applications checked at this site (http)."""
 
     @model_validator(mode="before")
     @classmethod

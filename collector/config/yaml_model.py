@@ -187,7 +187,7 @@ def describe_error(error: ErrorDetails, root: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         allowed = _fields_at(root, error["loc"][:-1])
         return f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
-    if kind == "enum":
+    if kind in ("enum", "literal_error"):
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         if isinstance(value, list | dict):
             return f"expected one of: {', '.join(choices)}, got {_kind(value)}"

@@ -20,6 +20,7 @@ from collector.state import StateStore, Transition
 
 if TYPE_CHECKING:
     from collector.state.ledger import MonitoringLedger
+    from collector.state.services import ServiceState
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class ProbeContext:
     clock: Callable[[], float] = time.time
     ledger: MonitoringLedger | None = None
     """Opened when the collector starts (it is a file)."""
+    services: ServiceState | None = None
+    """The services' states, when any site has services."""
 
 
 @dataclass(frozen=True)

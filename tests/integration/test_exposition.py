@@ -25,6 +25,7 @@ pytestmark = pytest.mark.integration
 
 CATALOGUE = Path(__file__).parents[2] / "docs" / "metrics.md"
 HOSTS_HEADING = "## Host metrics from agents"
+SERVICES_HEADING = "## Service checks"
 
 CONFIG = """
 collector: {listen: "127.0.0.1:%(port)d", data_dir: "%(tmp)s"}
@@ -36,6 +37,9 @@ sites:
   - name: core
     links: [{name: lan, kind: fiber, targets: [127.0.0.1]}]
     devices: [{name: router, address: 127.0.0.1, port: %(snmp_port)d, auth: lab}]
+    services:
+      - {kind: http, name: status, url: "http://127.0.0.1:%(port)d/healthz", interval: 1s,
+         timeout: 500ms}
   - name: opd
     links:
       - {name: fo, kind: fiber, parent: core, targets: [127.0.0.2, "::1"]}
@@ -56,12 +60,14 @@ def push_every_family(base: str) -> None:
 
 
 def catalogue(section: str = "pantau") -> dict[str, tuple[str, set[str]]]:
-    """Rows of the catalogue's Pantau table ("pantau"), its SNMP objects table ("snmp") or its
-    table of host metrics from agents ("hosts")."""
+    """Rows of the catalogue's Pantau table ("pantau"), its service checks ("services"), its
+    SNMP objects table ("snmp") or its table of host metrics from agents ("hosts")."""
     head, _, snmp = CATALOGUE.read_text().partition("## SNMP objects")
     pantau, _, hosts = head.partition(HOSTS_HEADING)
+    pantau, _, services = pantau.partition(SERVICES_HEADING)
     rows = {}
-    for line in {"pantau": pantau, "snmp": snmp, "hosts": hosts}[section].splitlines():
+    parts = {"pantau": pantau, "services": services, "snmp": snmp, "hosts": hosts}
+    for line in parts[section].splitlines():
         match = re.match(r"\| `([A-Za-z_0-9]+)` \|\s*(\w+)\s*\|[^|]*\|([^|]*)\|", line)
         if match:
             name, kind, labels = match.groups()
@@ -101,17 +107,28 @@ def test_metrics_match_the_catalogue_both_ways(tmp_path):
         # monitored.
         await async_wait_until(
             lambda: all(s.rounds >= 2 for s in app.store.sites.values())
-            and app.snmp_state.devices[("core", "router")].polls >= 1,
-            timeout=10, what="two rounds of every site and a poll of the router")
+            and app.snmp_state.devices[("core", "router")].polls >= 1
+            and app.context.services is not None
+            and app.context.services.services[("core", "status")].checks >= 1,
+            timeout=10, what="two rounds of every site, a poll of the router, a service check")
         await asyncio.to_thread(push_every_family, base)
         text = await asyncio.to_thread(scrape, base + "/metrics")
         metrics = served(text)
-        pantau = {name: row for name, row in metrics.items() if name.startswith("pantau_")}
+        services = {name: row for name, row in metrics.items()
+                    if name.startswith(("probe_", "pantau_service_"))}
+        expected = catalogue("services")
+        # The check is over plain HTTP: no certificate, so its expiry has no series to show
+        # labels on; its name and type are still served.
+        kind, _ = expected["probe_ssl_earliest_cert_expiry"]
+        expected["probe_ssl_earliest_cert_expiry"] = (kind, set())
+        assert services == expected
+        pantau = {name: row for name, row in metrics.items()
+                  if name.startswith("pantau_") and name not in services}
         assert pantau == catalogue("pantau")
         hosts = {name: row for name, row in metrics.items() if name.startswith("node_")}
         assert hosts == catalogue("hosts")
         mib = {name: row for name, row in metrics.items()
-               if not name.startswith(("pantau_", "node_"))}
+               if not name.startswith(("pantau_", "node_", "probe_"))}
         snmp = {name: (kind.replace("untyped", "unknown"), labels)
                 for name, (kind, labels) in catalogue("snmp").items()}
         assert mib, "the router's MIB objects are missing"

@@ -1,0 +1,105 @@
+"""Config models of a site's `services`: the agencies' own applications, checked from the
+collector (today `http`; `tcp` and `dns` follow the same shape)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    model_validator,
+)
+
+from collector.config.durations import PositiveDuration, rule_error
+from collector.config.names import Name
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise rule_error(f"'{value}' is not a regular expression ({err})") from None
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise rule_error(f"'{value}' is not an http:// or https:// URL with a host")
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError as err:
+        raise rule_error(f"'{value}': {err}") from None
+    return value
+
+
+Regex = Annotated[str, Strict(), AfterValidator(_check_regex)]
+Url = Annotated[str, Strict(), AfterValidator(_check_url)]
+StatusCode = Annotated[int, Strict(), Field(ge=100, le=599)]
+
+
+class HttpMethod(StrEnum):
+    GET = "GET"
+    HEAD = "HEAD"
+    POST = "POST"
+
+
+class HttpService(_Model):
+    """A web application: one request, judged by its status, its body and its certificate."""
+
+    kind: Literal["http"]
+    name: Name
+    title: Annotated[str, Strict()]
+    url: Url
+    method: HttpMethod = HttpMethod.GET
+    expect_status: tuple[StatusCode, ...] = ()
+    """The status codes that count as success; empty: any 2xx."""
+    body_match: Regex | None = None
+    """The body must match this (a regular expression searched in it)."""
+    body_not_match: Regex | None = None
+    """The body must not match this."""
+    follow_redirects: bool = True
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    """PEM CA certificates to check the server's certificate against (default: the system's)."""
+    interval: PositiveDuration = 60.0
+    timeout: PositiveDuration = 10.0
+    degraded_latency: PositiveDuration | None = None
+    """An answer slower than this (the whole request) makes the service degraded."""
+    warn_days: Annotated[int, Strict(), Field(ge=0, le=365)] = 30
+    """A certificate that expires within this many days makes the service degraded."""
+    body_limit: Annotated[int, Strict(), Field(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    """Bytes of the body read at most; a longer body fails the check (kind `body`)."""
+    down_after: Annotated[int, Strict(), Field(ge=1)] = 2
+    up_after: Annotated[int, Strict(), Field(ge=1)] = 2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_from_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "title" not in data:
+            name = data.get("name")
+            return {**data, "title": name if isinstance(name, str) else ""}
+        return data
+
+    @model_validator(mode="after")
+    def _fits(self) -> HttpService:
+        if self.timeout >= self.interval:
+            raise rule_error("timeout must be shorter than interval")
+        if self.ca_file is not None and not self.url.startswith("https:"):
+            raise rule_error("ca_file is for https:// URLs")
+        return self
+
+
+Service = HttpService

@@ -1,0 +1,115 @@
+"""The agencies' services: each check's result, and each service's state with hysteresis.
+
+A service is `up`, `degraded` (slower than its `degraded_latency`, or its certificate expires
+within `warn_days`), `down` after `down_after` failed checks in a row, back after `up_after`
+good ones, and `unreachable` while its site is down or unreachable: its failure is then the
+site's, not its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from collector.config import CollectorConfig
+from collector.config.services import HttpService
+from collector.state.health import LinkState
+from collector.state.store import StateStore
+
+
+class ServiceStateKind(StrEnum):
+    UNKNOWN = "unknown"
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """One check of one service."""
+
+    site: str
+    service: str
+    kind: str
+    at: float
+    duration: float
+    failure: str | None = None
+    """Why it failed (timeout, dns, connect, tls, status, body, other); None: success."""
+    detail: str = ""
+    status_code: int | None = None
+    phases: Mapping[str, float] = field(default_factory=dict)
+    cert_expiry: float | None = None
+    """When the server's certificate expires (Unix time), for https."""
+
+    @property
+    def success(self) -> bool:
+        return self.failure is None
+
+
+class ServiceRecord:
+    def __init__(self, site: str, service: HttpService, now: float) -> None:
+        self.site = site
+        self.service = service
+        self.state = ServiceStateKind.UNKNOWN
+        self.since = now
+        self.last: ServiceResult | None = None
+        self.checks = 0
+        self.failures: dict[str, int] = {}
+        self._failed_streak = 0
+        self._good_streak = 0
+
+    def observe(self, result: ServiceResult, site_reachable: bool) -> ServiceStateKind:
+        self.last = result
+        self.checks += 1
+        if result.failure is not None:
+            self.failures[result.failure] = self.failures.get(result.failure, 0) + 1
+        if not site_reachable:
+            self._failed_streak = self._good_streak = 0
+            return ServiceStateKind.UNREACHABLE
+        if result.failure is not None:
+            self._good_streak = 0
+            self._failed_streak += 1
+            if self._failed_streak >= self.service.down_after or \
+                    self.state is ServiceStateKind.DOWN:
+                return ServiceStateKind.DOWN
+            return self.state if self.state is not ServiceStateKind.UNREACHABLE \
+                else ServiceStateKind.UNKNOWN
+        self._failed_streak = 0
+        quality = self._quality(result)
+        if self.state is ServiceStateKind.DOWN:
+            self._good_streak += 1
+            if self._good_streak < self.service.up_after:
+                return ServiceStateKind.DOWN
+        self._good_streak = 0
+        return quality
+
+    def _quality(self, result: ServiceResult) -> ServiceStateKind:
+        limit = self.service.degraded_latency
+        if limit is not None and result.duration >= limit:
+            return ServiceStateKind.DEGRADED
+        if result.cert_expiry is not None and \
+                result.cert_expiry - result.at <= self.service.warn_days * 86400:
+            return ServiceStateKind.DEGRADED
+        return ServiceStateKind.UP
+
+
+class ServiceState:
+    def __init__(self, config: CollectorConfig, store: StateStore,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+        now = clock()
+        self.services: dict[tuple[str, str], ServiceRecord] = {
+            (site.name, service.name): ServiceRecord(site.name, service, now)
+            for site in config.sites for service in site.services}
+
+    def record(self, result: ServiceResult) -> None:
+        record = self.services[(result.site, result.service)]
+        reachable = self._store.sites[result.site].state not in (
+            LinkState.DOWN, LinkState.UNREACHABLE)
+        new = record.observe(result, reachable)
+        if new is not record.state:
+            record.state, record.since = new, self._clock()
