@@ -35,7 +35,7 @@ from collector.config.durations import (
 )
 from collector.config.mail import MailSettings
 from collector.config.maintenance import MaintenanceWindow, TimeZoneName
-from collector.config.names import Name
+from collector.config.names import Name, title_from_name
 from collector.config.services import Service
 from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
@@ -216,14 +216,7 @@ class Site(_Model):
     services: tuple[Service, ...] = ()
     """The agencies' applications checked at this site (http)."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _title_from_name(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "title" not in data:
-            # A bad or missing name is reported on `name`; the placeholder keeps it to one error.
-            name = data.get("name")
-            return {**data, "title": name if isinstance(name, str) else ""}
-        return data
+    _title = model_validator(mode="before")(classmethod(lambda cls, data: title_from_name(data)))
 
 
 class CollectorConfig(_Model):

@@ -4,7 +4,7 @@ up in metric labels, file names and mail headers, so it is short and plain."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Strict
 
@@ -23,3 +23,12 @@ def check_name(value: str) -> str:
 
 
 Name = Annotated[str, Strict(), AfterValidator(check_name)]
+
+
+def title_from_name(data: Any) -> Any:
+    """A `title` left out is the `name` (for a site, a service): people read titles."""
+    if isinstance(data, dict) and "title" not in data:
+        # A bad or missing name is reported on `name`; the placeholder keeps it to one error.
+        name = data.get("name")
+        return {**data, "title": name if isinstance(name, str) else ""}
+    return data

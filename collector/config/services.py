@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from collector.config.durations import PositiveDuration, rule_error
-from collector.config.names import Name
+from collector.config.names import Name, title_from_name
 
 
 class _Model(BaseModel):
@@ -85,13 +85,7 @@ class HttpService(_Model):
     down_after: Annotated[int, Strict(), Field(ge=1)] = 2
     up_after: Annotated[int, Strict(), Field(ge=1)] = 2
 
-    @model_validator(mode="before")
-    @classmethod
-    def _title_from_name(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "title" not in data:
-            name = data.get("name")
-            return {**data, "title": name if isinstance(name, str) else ""}
-        return data
+    _title = model_validator(mode="before")(classmethod(lambda cls, data: title_from_name(data)))
 
     @model_validator(mode="after")
     def _fits(self) -> HttpService:
