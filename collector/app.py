@@ -137,6 +137,8 @@ class CollectorApp:
             self.alerting.transitions(list(outcome.transitions))
             for reboot in outcome.reboots:
                 self.alerting.reboot(reboot)
+            if outcome.services:
+                self.alerting.engine.on_service_transitions(list(outcome.services))
 
     async def notify(self, notifications: list[Notification]) -> None:
         """Notifications that fell due, grouped by the engine: one mail, into the outbox."""

@@ -27,12 +27,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from collector.alerting.notifications import AffectedSite, EventKind, Notification
 from collector.alerting.outage_log import Cause, Evidence, OutageLog
 from collector.config import CollectorConfig
 from collector.state.health import LinkState
+from collector.state.services import ServiceStateKind, ServiceTransition
 from collector.state.store import Transition
 from collector.topology import Topology
 
@@ -98,6 +99,8 @@ class AlertEngine:
         self._clock = clock
         self._topology = topology or Topology(config)
         self._titles = {name: self._topology.title(name) for name in self._topology.names()}
+        self._service_titles = {(site.name, service.name): service.title
+                                for site in config.sites for service in site.services}
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -110,10 +113,16 @@ class AlertEngine:
         self._degraded_told: set[Key] = set()
         self._errors_told: set[Key] = set()
         self._group: _Group | None = None
+        self._service_open: dict[tuple[str, str], _Outage] = {}
         self._restore()
 
     def _restore(self) -> None:
         for outage in self._log.open_outages():
+            if outage.service is not None:
+                self._service_open[(outage.site, outage.service)] = _Outage(
+                    outage.id, outage.started_at, outage.planned,
+                    self._log.announced(outage.id), reminded_at=self._clock())
+                continue
             self._open[(outage.site, outage.link)] = _Outage(
                 outage.id, outage.started_at, outage.planned, self._log.announced(outage.id),
                 outage.root_site, reminded_at=self._clock())
@@ -207,6 +216,51 @@ class AlertEngine:
         outage = _Outage(outage_id, at, planned, False, root, loss, rtt, reminded_at=at)
         self._open[key] = outage
         return outage
+
+    def on_service_transitions(self, changes: list[ServiceTransition]) -> None:
+        """A service failing while its site is reached is its own outage and mail; one that
+        becomes unreachable (its site cut) ends its own outage there: the rest is the site's,
+        told in the cut's mail."""
+        for change in changes:
+            key = (change.site, change.service)
+            if change.new is ServiceStateKind.DOWN:
+                if key not in self._service_open:
+                    self._service_down(change)
+                continue
+            outage = self._service_open.pop(key, None)
+            if outage is None:
+                continue
+            ended = max(change.since, outage.started_at)
+            self._log.close_outage(outage.id, ended)
+            if change.new is ServiceStateKind.UNREACHABLE or not outage.announced:
+                continue
+            self._queue(self._service_notice(EventKind.SERVICE_RECOVERED, change,
+                                             started_at=outage.started_at, ended_at=ended,
+                                             outage_id=outage.id))
+
+    def _service_down(self, change: ServiceTransition) -> None:
+        site = change.site
+        planned = self._calendar is not None and self._calendar.active(site, change.since)
+        outage_id = self._log.open(site, None, change.since, planned=bool(planned),
+                                   service=change.service)
+        outage = _Outage(outage_id, change.since, bool(planned), False, reminded_at=change.at)
+        self._service_open[(site, change.service)] = outage
+        if planned or self.site_in_outage(site):
+            return
+        self._queue(self._service_notice(EventKind.SERVICE_DOWN, change,
+                                         started_at=change.since, outage_id=outage_id))
+        outage.announced = True
+        self._log.mark_announced(outage_id)
+
+    def _service_notice(self, kind: EventKind, change: ServiceTransition,
+                        **times: Any) -> Notification:
+        last = change.last
+        return Notification(kind, change.at, change.site, self._titles[change.site],
+                            service=change.service,
+                            service_title=self._service_titles[(change.site, change.service)],
+                            failure=last.failure if kind is EventKind.SERVICE_DOWN else None,
+                            status_code=last.status_code if kind is EventKind.SERVICE_DOWN
+                            else None, **times)
 
     def _error_changed(self, t: Transition) -> None:
         """A link that cannot be checked is told once; its return only if that went out (or
@@ -319,11 +373,13 @@ class AlertEngine:
                 continue  # the whole site is out: its own mail says so
             if key in self._flapping:
                 continue
+            behind = self._behind(site) if link is None else ()
             out.append(Notification(
                 EventKind.DOWN, now, site, self._titles[site], link=link,
                 started_at=outage.started_at, loss_before=outage.loss_before,
-                rtt_before=outage.rtt_before, affected=self._behind(site) if link is None
-                else (), outage_id=outage.id))
+                rtt_before=outage.rtt_before, affected=behind, outage_id=outage.id,
+                affected_services=self._services_of([site, *(a.site for a in behind)])
+                if link is None else ()))
             outage.announced = True
             self._log.mark_announced(outage.id)
         return out
@@ -367,6 +423,10 @@ class AlertEngine:
             (site, None), LinkState.UNREACHABLE)))
             for (site, link), outage in self._open.items()
             if link is None and outage.root == root)
+
+    def _services_of(self, sites: list[str]) -> tuple[tuple[str, str], ...]:
+        return tuple((site, title) for (owner, _), title in self._service_titles.items()
+                     for site in (owner,) if site in sites)
 
     def _cancel_down(self, key: Key) -> None:
         if self._group is not None:

@@ -31,6 +31,9 @@ class EventKind(StrEnum):
     checked, after as many rounds as a link takes to go down."""
     ERROR_CLEARED = "error_cleared"
     """Echoes to a link that could not be checked are sent again."""
+    SERVICE_DOWN = "service_down"
+    """A service of a site that is still reached fails its checks (down_after in a row)."""
+    SERVICE_RECOVERED = "service_recovered"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ class Notification:
     """The SNMP device a router's reboot is about."""
     uptime_before: float | None = None
     """Seconds the device had been up when it was last read before its reboot."""
+    service: str | None = None
+    """The service (its name) a service event is about."""
+    service_title: str | None = None
+    failure: str | None = None
+    """Why its last check failed: timeout, dns, connect, tls, status, body, other."""
+    status_code: int | None = None
+    affected_services: tuple[tuple[str, str], ...] = ()
+    """For a cut: (site, service title) of every service of the sites it cuts off."""
     reason: str | None = None
     """For an error: why echoes could not be sent (no_route, not_permitted, send_failed)."""
     changes: int | None = None

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS outages (
     evidence TEXT NOT NULL DEFAULT '',  -- JSON of Evidence, or '' for none
     planned INTEGER NOT NULL DEFAULT 0,
     root_site TEXT,           -- the site whose cut this outage is behind; NULL for the cut itself
-    announced INTEGER NOT NULL DEFAULT 0  -- its "down" mail went to the outbox
+    announced INTEGER NOT NULL DEFAULT 0, -- its "down" mail went to the outbox
+    service TEXT              -- a service of the site (link NULL then); NULL: the site or a link
 );
 CREATE INDEX IF NOT EXISTS outages_open ON outages (ended_at);
 CREATE INDEX IF NOT EXISTS outages_time ON outages (started_at);
@@ -95,6 +96,8 @@ class Outage:
     evidence: Evidence | None
     planned: bool
     root_site: str | None
+    service: str | None = None
+    """A service's own outage (its site reachable); None for the site's or a link's."""
 
     @property
     def duration(self) -> float | None:
@@ -108,17 +111,22 @@ class OutageLog:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._db = open_database(self.path, _SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outages)")}
+        if "service" not in columns:
+            # A log written before services were checked.
+            self._db.execute("ALTER TABLE outages ADD COLUMN service TEXT")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def open(self, site: str, link: str | None, started_at: float, planned: bool = False,
-             root_site: str | None = None) -> int:
+             root_site: str | None = None, service: str | None = None) -> int:
         with self._lock:
             cursor = self._db.execute(
-                "INSERT INTO outages (site, link, started_at, planned, root_site) "
-                "VALUES (?, ?, ?, ?, ?)", (site, link, started_at, int(planned), root_site))
+                "INSERT INTO outages (site, link, started_at, planned, root_site, service) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (site, link, started_at, int(planned), root_site, service))
             return int(cursor.lastrowid or 0)
 
     def close_outage(self, outage_id: int, ended_at: float, cause: Cause = Cause.UNKNOWN,
@@ -173,7 +181,7 @@ class OutageLog:
         with self._lock:
             rows = self._db.execute(query, args).fetchall()
         return [Outage(row[0], row[1], row[2], row[3], row[4], Cause(row[5]),
-                       Evidence.decode(row[6]), bool(row[7]), row[8]) for row in rows]
+                       Evidence.decode(row[6]), bool(row[7]), row[8], row[10]) for row in rows]
 
 
 def outage_log_path(data_dir: Path) -> Path:

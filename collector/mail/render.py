@@ -116,6 +116,9 @@ def _headers(notifications: Sequence[Notification],
 
     headers = [("X-Pantau-Event", joined([event_name(n) for n in notifications])),
                ("X-Pantau-Sites", joined([s for n in notifications for s in n.sites]))]
+    services = [f"{n.site}/{n.service}" for n in notifications if n.service is not None]
+    if services:
+        headers.append(("X-Pantau-Services", joined(services)))
     causes = [n.cause.value for n in notifications if n.cause is not None]
     if causes:
         headers.append(("X-Pantau-Cause", joined(causes)))
@@ -153,8 +156,15 @@ def _summary(n: Notification, words: Words, *, long: bool) -> str:
     if n.planned:
         headline += f" ({words.planned_tag})"
     place = f"{n.site}/{n.link}" if _about_link(n) else n.site
+    if n.service is not None:
+        place = f"{n.service_title or n.service} ({n.site})"
     if not long:
         return f"{headline} {place}"
+    if n.kind is EventKind.SERVICE_DOWN and n.failure is not None:
+        return f"{headline}: {place} — {_failure(n, words)}"
+    if n.kind is EventKind.SERVICE_RECOVERED and n.duration is not None:
+        return f"{headline}: {place} " + words.after.format(
+            duration=format_span(words, n.duration))
     detail = ""
     if n.kind is EventKind.DOWN and not _link_only(n):
         count = len(_affected(n))
@@ -167,6 +177,11 @@ def _summary(n: Notification, words: Words, *, long: bool) -> str:
     elif n.kind is EventKind.DEGRADED and (quality := _quality(n, words)):
         detail = f" ({quality})"
     return f"{headline}: {place}{detail}"
+
+
+def _failure(n: Notification, words: Words) -> str:
+    return words.failures.get(n.failure or "other", words.failures["other"]).format(
+        code=n.status_code or "")
 
 
 def _about_link(n: Notification) -> bool:
@@ -202,6 +217,8 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
     label = words.labels
     what = (words.link_of.format(link=n.link, title=n.site_title) if _about_link(n)
             else n.site_title)
+    if n.service is not None:
+        what = words.service_of.format(service=n.service_title or n.service, title=n.site_title)
     template = (words.link_only_down if _link_only(n) else words.stable_again
                 if n.after_flapping else words.sentence[n.kind])
     rows: list[tuple[str, str]] = [(label["site"], f"{n.site_title} ({n.site})")]
@@ -224,6 +241,13 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["cause"], cause))
     if n.kind in OUTAGE_KINDS or n.planned:
         rows.append((label["planned"], words.yes_planned if n.planned else words.no))
+    if n.service is not None:
+        rows.append((label["service"], f"{n.service_title or n.service} ({n.service})"))
+    if n.failure is not None:
+        rows.append((label["failure"], _failure(n, words)))
+    if n.affected_services:
+        rows.append((label["services_affected"],
+                     ", ".join(f"{title} ({site})" for site, title in n.affected_services)))
     if n.reason is not None:
         rows.append((label["reason"], words.reasons.get(n.reason, n.reason)))
     if n.changes is not None:

@@ -27,6 +27,9 @@ class Words:
     """RECOVERED at the end of a flapping episode."""
     """DOWN of one link while the site stays reachable through another."""
     link_of: str
+    service_of: str
+    failures: dict[str, str]
+    """Why a service's check failed, by kind; `{code}` for status."""
     planned_tag: str
     sites_affected: str
     """Subject suffix of a cut, `{n}` sites behind it included."""
@@ -67,6 +70,7 @@ INDONESIAN = Words(
         EventKind.AGENT_BACK: "AGEN MELAPOR LAGI", EventKind.REBOOT: "MENYALA ULANG",
         EventKind.REMINDER: "MASIH PUTUS", EventKind.ERROR: "TIDAK DAPAT DIPERIKSA",
         EventKind.ERROR_CLEARED: "DAPAT DIPERIKSA LAGI",
+        EventKind.SERVICE_DOWN: "LAYANAN TERGANGGU", EventKind.SERVICE_RECOVERED: "LAYANAN PULIH",
     },
     sentence={
         EventKind.DOWN: "{what} tidak dapat dijangkau.",
@@ -80,10 +84,17 @@ INDONESIAN = Words(
         EventKind.ERROR: ("{what} tidak dapat diperiksa: Pantau tidak dapat mengirim ping ke "
                           "sana dari server pemantau. Keadaan jalurnya sendiri tidak diketahui."),
         EventKind.ERROR_CLEARED: "{what} dapat diperiksa lagi.",
+        EventKind.SERVICE_DOWN: "{what} tidak berfungsi; lokasinya masih terhubung.",
+        EventKind.SERVICE_RECOVERED: "{what} berfungsi kembali.",
     },
     link_only_down="{what} putus; lokasinya masih terhubung lewat jalur lain.",
     stable_again="{what} kembali stabil setelah berulang kali putus dan tersambung.",
     link_of="jalur {link} ke {title}",
+    service_of="layanan {service} di {title}",
+    failures={"timeout": "tidak menjawab tepat waktu", "dns": "nama host tidak ditemukan",
+              "connect": "tidak dapat tersambung", "tls": "sertifikat atau TLS bermasalah",
+              "status": "HTTP {code}", "body": "isi halaman tidak sesuai",
+              "other": "jawaban tidak dikenali"},
     planned_tag="terencana",
     sites_affected="{n} lokasi terdampak",
     one_site_affected="1 lokasi terdampak",
@@ -98,7 +109,8 @@ INDONESIAN = Words(
         "measured": "Terukur", "cause": "Penyebab", "planned": "Terencana",
         "detail": "Keterangan", "outage": "Nomor gangguan", "affected": "Lokasi terdampak",
         "agent": "Agen", "device": "Perangkat", "uptime_before": "Menyala sebelumnya",
-        "changes": "Perubahan status", "reason": "Sebab",
+        "changes": "Perubahan status", "reason": "Sebab", "service": "Layanan",
+        "failure": "Masalah", "services_affected": "Layanan terdampak",
     },
     yes_planned="ya, pemeliharaan terjadwal",
     no="tidak",
@@ -143,6 +155,7 @@ ENGLISH = Words(
         EventKind.AGENT_BACK: "AGENT BACK", EventKind.REBOOT: "REBOOTED",
         EventKind.REMINDER: "STILL DOWN", EventKind.ERROR: "CANNOT BE CHECKED",
         EventKind.ERROR_CLEARED: "CHECKED AGAIN",
+        EventKind.SERVICE_DOWN: "SERVICE DOWN", EventKind.SERVICE_RECOVERED: "SERVICE RECOVERED",
     },
     sentence={
         EventKind.DOWN: "{what} cannot be reached.",
@@ -156,10 +169,17 @@ ENGLISH = Words(
         EventKind.ERROR: ("{what} cannot be checked: Pantau cannot send pings to it from the "
                           "monitoring server. The state of the link itself is unknown."),
         EventKind.ERROR_CLEARED: "{what} can be checked again.",
+        EventKind.SERVICE_DOWN: "{what} is not working; the site is still reached.",
+        EventKind.SERVICE_RECOVERED: "{what} is working again.",
     },
     link_only_down="{what} is down; the site is still reached through another link.",
     stable_again="{what} is stable again after going down and up repeatedly.",
     link_of="link {link} to {title}",
+    service_of="the service {service} at {title}",
+    failures={"timeout": "no answer in time", "dns": "host name not found",
+              "connect": "cannot connect", "tls": "TLS or certificate problem",
+              "status": "HTTP {code}", "body": "unexpected page content",
+              "other": "unrecognised answer"},
     planned_tag="planned",
     sites_affected="{n} sites affected",
     one_site_affected="1 site affected",
@@ -174,7 +194,8 @@ ENGLISH = Words(
         "measured": "Measured", "cause": "Cause", "planned": "Planned",
         "detail": "Details", "outage": "Outage number", "affected": "Sites affected",
         "agent": "Agent", "device": "Device", "uptime_before": "Up before",
-        "changes": "Changes of state", "reason": "Reason",
+        "changes": "Changes of state", "reason": "Reason", "service": "Service",
+        "failure": "Problem", "services_affected": "Services affected",
     },
     yes_planned="yes, scheduled maintenance",
     no="no",

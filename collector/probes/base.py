@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from collector.config import CollectorConfig
 from collector.snmp.state import RebootEvent, SnmpState
 from collector.state import StateStore, Transition
+from collector.state.services import ServiceTransition
 
 if TYPE_CHECKING:
     from collector.state.ledger import MonitoringLedger
@@ -48,6 +49,7 @@ class Outcome:
 
     transitions: tuple[Transition, ...] = ()
     reboots: tuple[RebootEvent, ...] = ()
+    services: tuple[ServiceTransition, ...] = ()
 
 
 class Probe(Protocol):

@@ -46,9 +46,10 @@ class FailureKind(StrEnum):
 
 
 class _Failed(Exception):
-    def __init__(self, kind: FailureKind, detail: str) -> None:
+    def __init__(self, kind: FailureKind, detail: str, status: int | None = None) -> None:
         super().__init__(detail)
         self.kind = kind
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ class HttpProbe:
             return self._result(spec, at, began, timing, FailureKind.TIMEOUT,
                                 f"no answer within {service.timeout:g} s", status, expiry)
         except _Failed as failed:
-            return self._result(spec, at, began, timing, failed.kind, str(failed), status, expiry)
+            return self._result(spec, at, began, timing, failed.kind, str(failed),
+                                failed.status, expiry)
         return self._result(spec, at, began, timing, None, "", status, expiry)
 
     def _result(self, spec: HttpCheck, at: float, began: float, timing: _Timing,
@@ -163,7 +165,7 @@ class HttpProbe:
                             "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
-                    body = await _read(response, service.body_limit)
+                    body = await _read(response, service.body_limit, response.status_code)
                 finally:
                     await response.aclose()
                 _judge(service, response.status_code, body)
@@ -187,32 +189,33 @@ def _netloc(address: str, port: int | None) -> str:
     return f"{shown}:{port}" if port else shown
 
 
-async def _read(response: httpx.Response, limit: int) -> bytes:
+async def _read(response: httpx.Response, limit: int, status: int) -> bytes:
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise _Failed(FailureKind.BODY, f"body of {length} bytes is over the {limit}-byte limit")
+        raise _Failed(FailureKind.BODY, f"body of {length} bytes is over the {limit}-byte limit",
+                      status)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in response.aiter_raw():
             size += len(chunk)
             if size > limit:
-                raise _Failed(FailureKind.BODY, f"body over the {limit}-byte limit")
+                raise _Failed(FailureKind.BODY, f"body over the {limit}-byte limit", status)
             chunks.append(chunk)
     except httpx.HTTPError as err:
-        raise _Failed(FailureKind.OTHER, _reason(err)) from None
+        raise _Failed(FailureKind.OTHER, _reason(err), status) from None
     return b"".join(chunks)
 
 
 def _judge(service: HttpService, status: int, body: bytes) -> None:
     expected = status in service.expect_status if service.expect_status else 200 <= status < 300
     if not expected:
-        raise _Failed(FailureKind.STATUS, f"HTTP {status}")
+        raise _Failed(FailureKind.STATUS, f"HTTP {status}", status)
     text = body.decode("utf-8", errors="replace")
     if service.body_match is not None and not re.search(service.body_match, text):
-        raise _Failed(FailureKind.BODY, f"body does not match {service.body_match!r}")
+        raise _Failed(FailureKind.BODY, f"body does not match {service.body_match!r}", status)
     if service.body_not_match is not None and re.search(service.body_not_match, text):
-        raise _Failed(FailureKind.BODY, f"body matches {service.body_not_match!r}")
+        raise _Failed(FailureKind.BODY, f"body matches {service.body_not_match!r}", status)
 
 
 def _expiry(response: httpx.Response) -> float | None:
@@ -240,8 +243,8 @@ class HttpRecorder:
         self._state = state
 
     def record(self, result: ServiceResult) -> Outcome:
-        self._state.record(result)
-        return Outcome()
+        change = self._state.record(result)
+        return Outcome(services=(change,) if change is not None else ())
 
 
 def build(context: ProbeContext) -> tuple[HttpProbe, HttpRecorder]:

@@ -94,7 +94,7 @@ def site_availability(site: str, outages: Iterable[Outage], planned: Iterable[In
     """
     stop = max(start, end if now is None else min(end, now))
     planned_time = clip(planned, start, stop)
-    own = sorted((o for o in outages if o.site == site and o.link is None
+    own = sorted((o for o in outages if o.site == site and o.link is None and o.service is None
                   and o.started_at < stop and (o.ended_at is None or o.ended_at > start)),
                  key=lambda o: (o.started_at, o.id))
     # Outages of one site should not overlap; if two rows do (a restart mid-outage), the time

@@ -18,14 +18,14 @@ from collector.alerting.outage_log import Outage
 from collector.mail.words import Words, format_evidence
 from collector.report.monthly import MonthlyReport
 
-COLUMNS = ("outage", "site", "title", "link", "start", "end", "duration_seconds",
+COLUMNS = ("outage", "site", "title", "link", "service", "start", "end", "duration_seconds",
            "downtime_seconds", "cause", "evidence", "planned", "behind")
 
 
 def render_outage_csv(report: MonthlyReport, outages: Iterable[Outage], words: Words) -> str:
     """``outages``: those overlapping the month (as the outage log gives them), of every site
     in the report; ``downtime_seconds`` is what a site's own outage counted in the month (empty
-    for a link alone, which never counts)."""
+    for a link alone or a service, which never count as the site's downtime)."""
     titles = {site.name: site.title for site in report.sites}
     counted = {outage_id: seconds for site in report.sites
                for outage_id, seconds in site.figures.outage_downtime.items()}
@@ -37,11 +37,12 @@ def render_outage_csv(report: MonthlyReport, outages: Iterable[Outage], words: W
             continue
         end = outage.ended_at
         writer.writerow([
-            outage.id, outage.site, titles[outage.site], outage.link or "",
+            outage.id, outage.site, titles[outage.site], outage.link or "", outage.service or "",
             _rfc3339(outage.started_at, report.zone),
             "" if end is None else _rfc3339(end, report.zone),
             round((end if end is not None else report.now) - outage.started_at),
-            "" if outage.link is not None else round(counted.get(outage.id, 0.0)),
+            "" if outage.link is not None or outage.service is not None
+            else round(counted.get(outage.id, 0.0)),
             outage.cause.value,
             "" if outage.evidence is None else format_evidence(words, outage.evidence,
                                                                 report.zone),

@@ -49,6 +49,18 @@ class ServiceResult:
         return self.failure is None
 
 
+@dataclass(frozen=True)
+class ServiceTransition:
+    site: str
+    service: str
+    old: ServiceStateKind
+    new: ServiceStateKind
+    at: float
+    since: float
+    """When it began: the first check of the streak that decided it."""
+    last: ServiceResult
+
+
 class ServiceRecord:
     def __init__(self, site: str, service: HttpService, now: float) -> None:
         self.site = site
@@ -60,10 +72,16 @@ class ServiceRecord:
         self.failures: dict[str, int] = {}
         self._failed_streak = 0
         self._good_streak = 0
+        self.streak_started = now
+        self._streak_failed: bool | None = None
 
     def observe(self, result: ServiceResult, site_reachable: bool) -> ServiceStateKind:
         self.last = result
         self.checks += 1
+        failed = result.failure is not None
+        if failed is not self._streak_failed:
+            self._streak_failed = failed
+            self.streak_started = result.at
         if result.failure is not None:
             self.failures[result.failure] = self.failures.get(result.failure, 0) + 1
         if not site_reachable:
@@ -106,10 +124,19 @@ class ServiceState:
             (site.name, service.name): ServiceRecord(site.name, service, now)
             for site in config.sites for service in site.services}
 
-    def record(self, result: ServiceResult) -> None:
+    def record(self, result: ServiceResult) -> ServiceTransition | None:
+        """Fold one check in; the change of state it made, if any."""
         record = self.services[(result.site, result.service)]
-        reachable = self._store.sites[result.site].state not in (
-            LinkState.DOWN, LinkState.UNREACHABLE)
+        site = self._store.sites[result.site]
+        reachable = site.state not in (LinkState.DOWN, LinkState.UNREACHABLE)
         new = record.observe(result, reachable)
-        if new is not record.state:
-            record.state, record.since = new, self._clock()
+        if new is record.state:
+            return None
+        now = self._clock()
+        # Unreachable from when its site went; otherwise from the streak that decided it.
+        began = site.since if new is ServiceStateKind.UNREACHABLE else record.streak_started
+        since = min(max(began, record.since), now)
+        change = ServiceTransition(result.site, result.service, record.state, new, now, since,
+                                   result)
+        record.state, record.since = new, since
+        return change

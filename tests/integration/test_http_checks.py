@@ -115,19 +115,20 @@ def test_https_success_with_every_phase_timed_and_the_certificates_expiry(pki):
     assert result.cert_expiry == cert.not_valid_after_utc.timestamp()
 
 
-@pytest.mark.parametrize(("path", "keys", "failure", "detail"), [
-    ("/error", {}, "status", "HTTP 500"),
-    ("/maintenance", {"body_not_match": '"(?i)maintenance"'}, "body", "body matches"),
-    ("/", {"body_match": '"Dashboard"'}, "body", "does not match"),
-    ("/moved", {"follow_redirects": "false"}, "status", "HTTP 302"),
-    ("/endless", {"body_limit": 65536}, "body", "over the 65536-byte limit"),
-    ("/huge", {}, "body", "10737418240 bytes is over"),
-    ("/slow", {}, "timeout", "no answer within 2 s"),
+@pytest.mark.parametrize(("path", "keys", "failure", "detail", "status"), [
+    ("/error", {}, "status", "HTTP 500", 500),
+    ("/maintenance", {"body_not_match": '"(?i)maintenance"'}, "body", "body matches", 200),
+    ("/", {"body_match": '"Dashboard"'}, "body", "does not match", 200),
+    ("/moved", {"follow_redirects": "false"}, "status", "HTTP 302", 302),
+    ("/endless", {"body_limit": 65536}, "body", "over the 65536-byte limit", 200),
+    ("/huge", {}, "body", "10737418240 bytes is over", 200),
+    ("/slow", {}, "timeout", "no answer within 2 s", None),
 ])
-def test_each_failure_is_a_kind_with_its_reason(pki, path, keys, failure, detail):
+def test_each_failure_is_a_kind_with_its_reason(pki, path, keys, failure, detail, status):
     result = run(pki, False, lambda port: check(f"http://127.0.0.1:{port}{path}", **keys))
     assert (result.failure, result.success) == (failure, False)
     assert detail in result.detail
+    assert result.status_code == status
     # The check ends by its timeout (2 s) at the latest, whatever the server does.
     assert result.duration < 2.5
 

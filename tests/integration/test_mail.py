@@ -326,3 +326,70 @@ def test_the_collector_mails_what_the_engine_notifies_and_counts_it(
 
     asyncio.run(test())
     assert (tmp_path / "mail.sqlite3").exists()
+
+
+def test_a_failing_service_is_one_mail_and_its_recovery_another(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    """The real collector checks a real web server on loopback that answers 500 for a while."""
+    from aiohttp import web
+
+    failing = {"now": False}
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(status=500 if failing["now"] else 200, text="SIMPEG")
+
+    async def test() -> None:
+        web_app = web.Application()
+        web_app.router.add_get("/", page)
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        web_port = site._server.sockets[0].getsockname()[1]
+        text = config_text(server.port, pki.ca_file, data_dir=tmp_path,
+                           listen_port=free_port(), language="en")
+        text = text + (
+            "    services: [{kind: http, name: simpeg, title: SIMPEG, "
+            f'url: "http://127.0.0.1:{web_port}/", interval: 300ms, timeout: 200ms, '
+            "down_after: 2, up_after: 2}]\n"
+            "alerting: {group_window: 500ms, recovery_hold: 500ms}\n"
+            "icmp: {interval: 500ms, jitter: 0s, echoes: 1, echo_interval: 10ms, "
+            "timeout: 200ms}\n")
+        app = CollectorApp(parse_config_text(text, "collector.yml"))
+        mark = len(server.received)
+
+        def events() -> list[str]:
+            return [r.message["X-Pantau-Event"] for r in server.received[mark:]]
+
+        try:
+            await app.start()
+        except IcmpUnavailableError as err:
+            await runner.cleanup()
+            pytest.skip(f"ICMP sockets not permitted here: {err}")
+        try:
+            services = app.context.services
+            assert services is not None
+            record = services.services[("bappeda", "simpeg")]
+            await async_wait_until(lambda: record.state.value == "up", timeout=10,
+                                   what="the service up")
+            failing["now"] = True
+            await async_wait_until(lambda: "service_down" in events(), timeout=10,
+                                   what="the service_down mail")
+            failing["now"] = False
+            await async_wait_until(lambda: "service_recovered" in events(), timeout=10,
+                                   what="the service_recovered mail")
+            checks = record.checks
+            await async_wait_until(lambda: record.checks >= checks + 5, timeout=10,
+                                   what="five more checks")
+        finally:
+            await app.stop()
+            await runner.cleanup()
+        assert events() == ["service_down", "service_recovered"]
+        down = server.received[mark].message
+        assert down["Subject"] == "[Pantau] SERVICE DOWN: SIMPEG (bappeda) — HTTP 500"
+        assert down["X-Pantau-Services"] == "bappeda/simpeg"
+        # The recipients of the site's mails get it: central and the site's group.
+        assert set(server.received[mark].rcpt_tos) == {"noc@kominfo.example.org",
+                                                       "it@bappeda.example.org"}
+
+    asyncio.run(test())

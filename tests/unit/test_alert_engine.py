@@ -10,6 +10,7 @@ from collector.alerting.outage_log import Cause, Evidence, EvidenceKind, OutageL
 from collector.config import parse_config_text
 from collector.state import LinkState as S
 from collector.state import Transition
+from collector.state.services import ServiceStateKind as SS
 
 pytestmark = pytest.mark.unit
 
@@ -22,6 +23,7 @@ sites:
     links: [{name: uplink, kind: fiber, targets: [192.0.2.1]}]
   - name: opd
     links: [{name: fo, kind: fiber, parent: core, targets: [192.0.2.2]}]
+    services: [{kind: http, name: simpeg, title: SIMPEG, url: "https://simpeg.example.org/"}]
   - name: relay
     links: [{name: radio, kind: wireless, parent: core, targets: [192.0.2.3]}]
   - name: hotspot-a
@@ -316,3 +318,55 @@ def test_an_error_that_clears_within_the_window_is_not_told(world):
     clock.now += 3
     change(engine, clock, "opd", S.ERROR, S.UP, link="fo")
     assert run_for(engine, clock, 30) == []
+
+
+def service_change(clock, old, new, failure="status", code=502, since=None):
+    from collector.state.services import ServiceResult, ServiceTransition
+
+    last = ServiceResult("opd", "simpeg", "http", clock.now, 0.2,
+                         failure if new is SS.DOWN else None, status_code=code)
+    return ServiceTransition("opd", "simpeg", old, new, clock.now, since or clock.now, last)
+
+
+def test_a_service_failing_while_its_site_is_up_is_its_own_outage_and_mails(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    began = clock.now
+    engine.on_service_transitions([service_change(clock, SS.UP, SS.DOWN)])
+    [down] = run_for(engine, clock, 15)
+    assert (down.kind, down.service, down.failure, down.status_code) == (
+        EventKind.SERVICE_DOWN, "simpeg", "status", 502)
+    clock.now += 300
+    back = clock.now
+    engine.on_service_transitions([service_change(clock, SS.DOWN, SS.UP)])
+    [up] = run_for(engine, clock, 15)
+    assert (up.kind, up.started_at, up.ended_at) == (EventKind.SERVICE_RECOVERED, began, back)
+    [outage] = log.between(0, clock.now + 1)
+    assert (outage.service, outage.started_at, outage.ended_at) == ("simpeg", began, back)
+
+
+def test_a_service_behind_a_cut_gets_no_mail_and_is_listed_in_the_cuts_mail(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    engine.on_transitions([Transition("core", None, S.UP, S.DOWN, clock.now),
+                           Transition("opd", None, S.UP, S.UNREACHABLE, clock.now)])
+    engine.on_service_transitions([service_change(clock, SS.UP, SS.UNREACHABLE)])
+    [down] = run_for(engine, clock, 15)
+    assert down.kind is EventKind.DOWN and down.site == "core"
+    assert down.affected_services == (("opd", "SIMPEG"),)
+    assert [o for o in log.between(0, clock.now + 1) if o.service] == []
+
+
+def test_a_service_outage_ends_where_its_site_is_cut(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    engine.on_service_transitions([service_change(clock, SS.UP, SS.DOWN)])
+    run_for(engine, clock, 15)
+    cut_at = clock.now
+    engine.on_transitions([Transition("opd", None, S.UP, S.DOWN, clock.now)])
+    engine.on_service_transitions([service_change(clock, SS.DOWN, SS.UNREACHABLE,
+                                                  since=cut_at)])
+    sent = run_for(engine, clock, 15)
+    assert [n.kind for n in sent] == [EventKind.DOWN]  # no service recovery
+    [outage] = [o for o in log.between(0, clock.now + 1) if o.service]
+    assert outage.ended_at == cut_at

@@ -82,6 +82,13 @@ ERROR = Notification(EventKind.ERROR, T0, "bkd", "Badan Kepegawaian Daerah", lin
                      started_at=T0 - 60, reason="not_permitted")
 ERROR_CLEARED = Notification(EventKind.ERROR_CLEARED, T0 + 600, "bkd",
                              "Badan Kepegawaian Daerah", link="fo", ended_at=T0 + 590)
+SERVICE_DOWN = Notification(EventKind.SERVICE_DOWN, T0, "bkd", "Badan Kepegawaian Daerah",
+                            service="simpeg", service_title="SIMPEG", failure="status",
+                            status_code=502, started_at=T0 - 120, outage_id=7)
+SERVICE_RECOVERED = Notification(EventKind.SERVICE_RECOVERED, T0 + 600, "bkd",
+                                 "Badan Kepegawaian Daerah", service="simpeg",
+                                 service_title="SIMPEG", started_at=T0 - 120,
+                                 ended_at=T0 + 555, outage_id=7)
 LONE_SITE_DOWN = Notification(EventKind.DOWN, T0, "bkd", "Badan Kepegawaian Daerah",
                               started_at=T0)
 PLANNED = dataclasses.replace(DOWN, planned=True)
@@ -105,6 +112,10 @@ SUBJECTS = [
      "[Pantau] STILL DOWN: diskominfo for 2 h 5 min"),
     (ERROR, "[Pantau] TIDAK DAPAT DIPERIKSA: bkd/fo", "[Pantau] CANNOT BE CHECKED: bkd/fo"),
     (ERROR_CLEARED, "[Pantau] DAPAT DIPERIKSA LAGI: bkd/fo", "[Pantau] CHECKED AGAIN: bkd/fo"),
+    (SERVICE_DOWN, "[Pantau] LAYANAN TERGANGGU: SIMPEG (bkd) — HTTP 502",
+     "[Pantau] SERVICE DOWN: SIMPEG (bkd) — HTTP 502"),
+    (SERVICE_RECOVERED, "[Pantau] LAYANAN PULIH: SIMPEG (bkd) setelah 11 menit 15 detik",
+     "[Pantau] SERVICE RECOVERED: SIMPEG (bkd) after 11 min 15 s"),
     (PLANNED, "[Pantau] PUTUS (terencana): diskominfo (2 lokasi terdampak)",
      "[Pantau] DOWN (planned): diskominfo (2 sites affected)"),
 ]
@@ -361,7 +372,10 @@ def test_the_status_page_is_linked_when_public_url_is_set() -> None:
 # Every notification kind with every field it can carry, to hold each language's words.
 EVERY_KIND = [
     DOWN, RECOVERED, LINK_DOWN, DEGRADED, FLAPPING, AGENT_SILENT, AGENT_BACK, REBOOT,
-    REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED,
+    REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED, SERVICE_DOWN, SERVICE_RECOVERED,
+    *(dataclasses.replace(SERVICE_DOWN, failure=kind)
+      for kind in ("timeout", "dns", "connect", "tls", "body", "other")),
+    dataclasses.replace(DOWN, affected_services=(("diskominfo", "Portal"), ("bappeda", "SIMPEG"))),
     dataclasses.replace(FLAPPING, changes=6, started_at=T0 - 300),
     dataclasses.replace(RECOVERED, after_flapping=True, link=None, affected=()),
     dataclasses.replace(REBOOT, device=None, agent="web-bappeda"),
@@ -401,7 +415,8 @@ def test_every_kind_is_rendered_in_each_language_without_a_word_of_the_other() -
     assert {n.kind for n in EVERY_KIND} == set(EventKind)
     # Names from the config and the fixtures, and the office's time zone.
     names = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", " ".join((
-        CONFIG, DISKOMINFO, BAPPEDA, "core router web bappeda db pantau WITA Asia/Makassar")))}
+        CONFIG, DISKOMINFO, BAPPEDA,
+        "core router web bappeda db pantau simpeg portal WITA Asia/Makassar")))}
     indonesian, english = vocabulary(INDONESIAN), vocabulary(ENGLISH)
     for language, own, other in (("id", indonesian, english), ("en", english, indonesian)):
         foreign = other - own - names
