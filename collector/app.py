@@ -71,7 +71,8 @@ class CollectorApp:
         self.http = HttpServer(
             build_http_app(self.registry, self.health,
                            routes=[*self.ingest.routes(),
-                                   *status_routes(self.store, config, clock=clock)]),
+                                   *status_routes(self.store, config, clock=clock,
+                                                  services=self.context.services)]),
             config.collector.listen_host,
             config.collector.listen_port,
             ssl_context=server_context(config.collector),

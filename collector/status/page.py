@@ -14,8 +14,16 @@ from zoneinfo import ZoneInfo
 from collector.config import CollectorConfig
 from collector.mail.words import WORDS, Words, format_ratio, format_rtt, format_span
 from collector.state import LinkState, StateStore
+from collector.state.services import ServiceState
 from collector.status.style import STYLESHEET
-from collector.status.view import SUMMARY_ORDER, LinkView, SiteView, StatusView, build_view
+from collector.status.view import (
+    SUMMARY_ORDER,
+    LinkView,
+    ServiceView,
+    SiteView,
+    StatusView,
+    build_view,
+)
 from collector.status.words import PAGE_WORDS, PageWords
 
 # A phone left on the page keeps up with the rounds, without reloading faster than a
@@ -29,12 +37,13 @@ def refresh_seconds(config: CollectorConfig) -> int:
     return int(max(REFRESH_MIN, min(REFRESH_MAX, round(shortest))))
 
 
-def render_page(store: StateStore, config: CollectorConfig, now: float) -> str:
+def render_page(store: StateStore, config: CollectorConfig, now: float,
+                services: ServiceState | None = None) -> str:
     """The whole page as of ``now`` (Unix time), in `mail.language`, with times in
     `collector.timezone`."""
     writer = _Writer(PAGE_WORDS[config.mail.language], WORDS[config.mail.language],
                      config.collector.zone, now)
-    view = build_view(store, tuple(site.name for site in config.sites))
+    view = build_view(store, tuple(site.name for site in config.sites), services)
     return writer.page(view, refresh_seconds(config))
 
 
@@ -106,6 +115,7 @@ class _Writer:
             "</div>",
             f'<p class="since">{escape(self._since(site.since))}</p>',
             self._links(site.links),
+            self._services(site.services),
         ]
         if site.behind:
             parts.append(self._behind(site.behind))
@@ -129,6 +139,26 @@ class _Writer:
         return (f'<table class="links"><thead><tr><th>{escape(w.link)}</th>'
                 f'<th class="num">{escape(w.loss)}</th><th class="num">{escape(w.rtt)}</th>'
                 "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+    def _services(self, services: tuple[ServiceView, ...]) -> str:
+        if not services:
+            return ""
+        w = self.words
+        rows = []
+        for service in services:
+            problem = "–"
+            if service.failure is not None:
+                problem = self.numbers.failures.get(
+                    service.failure, self.numbers.failures["other"]).format(
+                    code=service.status_code or "")
+            rows.append(
+                f'<tr data-service="{escape(service.name)}" '
+                f'data-state="{service.state.value}"><td><b>{escape(service.title)}</b></td>'
+                f"<td data-problem>{escape(problem)}</td>"
+                f"<td>{self._badge(service.state, small=True)}</td></tr>")
+        return (f'<table class="services"><thead><tr><th>{escape(w.service)}</th>'
+                f"<th>{escape(w.problem)}</th><th></th></tr></thead><tbody>"
+                + "".join(rows) + "</tbody></table>")
 
     def _behind(self, sites: tuple[SiteView, ...]) -> str:
         items = "".join(

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from collector.config import CollectorConfig
 from collector.state import StateStore
+from collector.state.services import ServiceState
 from collector.status.page import render_page
 
 # The page shows the state of one moment; a cached copy would show an old outage as current.
@@ -22,9 +23,10 @@ HEADERS = {
 
 
 def status_routes(store: StateStore, config: CollectorConfig,
-                  clock: Callable[[], float] = time.time) -> list[web.RouteDef]:
+                  clock: Callable[[], float] = time.time,
+                  services: ServiceState | None = None) -> list[web.RouteDef]:
     async def page(_request: web.Request) -> web.Response:
-        return web.Response(text=render_page(store, config, clock()), content_type="text/html",
-                            charset="utf-8", headers=HEADERS)
+        return web.Response(text=render_page(store, config, clock(), services),
+                            content_type="text/html", charset="utf-8", headers=HEADERS)
 
     return [web.get("/", page)]

@@ -38,11 +38,13 @@ h3 { margin: 0; font-size: 1.1rem; overflow-wrap: anywhere; }
 .badge.small { font-size: .7rem; padding: 2px 6px; white-space: normal; display: inline-block;
   text-align: center; }
 .since { margin: 4px 0 6px; font-size: .9rem; color: #374151; }
-.links { width: 100%; border-collapse: collapse; font-size: .9rem; }
-.links th { text-align: left; font-size: .7rem; text-transform: uppercase; color: #6b7280;
-  font-weight: 600; padding: 2px 4px; }
-.links td { border-top: 1px solid #e5e7eb; padding: 5px 4px; vertical-align: middle; }
-.links td:last-child { text-align: right; }
+.links, .services { width: 100%; border-collapse: collapse; font-size: .9rem; }
+.links th, .services th { text-align: left; font-size: .7rem; text-transform: uppercase;
+  color: #6b7280; font-weight: 600; padding: 2px 4px; }
+.links td, .services td { border-top: 1px solid #e5e7eb; padding: 5px 4px;
+  vertical-align: middle; }
+.links td:last-child, .services td:last-child { text-align: right; }
+.services { margin-top: 6px; }
 .kind { display: block; font-size: .75rem; color: #6b7280; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .links th.num { text-align: right; }

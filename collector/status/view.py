@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from collector.config import LinkKind
 from collector.state import LinkState, StateStore
 from collector.state.measures import median_rtt
+from collector.state.services import ServiceState
 
 # Worst first: a cut matters more than the sites behind it, which matter more than a slow link.
 PROBLEMS = (LinkState.DOWN, LinkState.UNREACHABLE, LinkState.ERROR, LinkState.DEGRADED)
@@ -32,6 +33,17 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    name: str
+    title: str
+    state: LinkState
+    since: float
+    failure: str | None
+    """Why the last check failed (a failure kind), if it did."""
+    status_code: int | None
+
+
+@dataclass(frozen=True)
 class SiteView:
     name: str
     title: str
@@ -40,6 +52,7 @@ class SiteView:
     links: tuple[LinkView, ...]
     behind: tuple[SiteView, ...] = ()
     """For a site that is down: the unreachable sites whose nearest down site above is it."""
+    services: tuple[ServiceView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,10 +64,11 @@ class StatusView:
     healthy: tuple[SiteView, ...]
 
 
-def build_view(store: StateStore, order: tuple[str, ...]) -> StatusView:
+def build_view(store: StateStore, order: tuple[str, ...],
+               services: ServiceState | None = None) -> StatusView:
     """The page's content; ``order`` is the config's order of sites, kept within each state
     because it is the order the office wrote them in."""
-    sites = {name: _site(store, name) for name in order}
+    sites = {name: _site(store, name, services) for name in order}
     cuts: dict[str, list[SiteView]] = {}
     loose: list[SiteView] = []
     for view in sites.values():
@@ -68,7 +82,8 @@ def build_view(store: StateStore, order: tuple[str, ...]) -> StatusView:
             loose.append(view)
         else:
             cuts.setdefault(cut, []).append(view)
-    shown = [SiteView(v.name, v.title, v.state, v.since, v.links, tuple(cuts.get(v.name, ())))
+    shown = [SiteView(v.name, v.title, v.state, v.since, v.links, tuple(cuts.get(v.name, ())),
+                      v.services)
              for v in sites.values() if v.state is not LinkState.UNREACHABLE] + loose
     counts = {state: 0 for state in SUMMARY_ORDER}
     for view in sites.values():
@@ -82,10 +97,16 @@ def build_view(store: StateStore, order: tuple[str, ...]) -> StatusView:
     )
 
 
-def _site(store: StateStore, name: str) -> SiteView:
+def _site(store: StateStore, name: str, services: ServiceState | None) -> SiteView:
     record = store.sites[name]
     links = tuple(_link(store, name, link.name) for link in record.site.links)
-    return SiteView(name, record.site.title, record.state, record.since, links)
+    checked = tuple(
+        ServiceView(each.service.name, each.service.title, LinkState(each.state.value),
+                    each.since, each.last.failure if each.last else None,
+                    each.last.status_code if each.last else None)
+        for (site, _), each in (services.services.items() if services else ()) if site == name)
+    return SiteView(name, record.site.title, record.state, record.since, links,
+                    services=checked)
 
 
 def _link(store: StateStore, site: str, name: str) -> LinkView:

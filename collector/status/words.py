@@ -31,6 +31,8 @@ class PageWords:
     behind: str
     """Heading of the sites cut off with a down site: `{n}` of them."""
     link: str
+    service: str
+    problem: str
     loss: str
     rtt: str
     kind: dict[LinkKind, str]
@@ -63,6 +65,8 @@ INDONESIAN = PageWords(
     since="sejak {time} ({span})",
     behind="Ikut terputus di belakangnya: {n} lokasi",
     link="Jalur",
+    service="Layanan",
+    problem="Masalah terakhir",
     loss="Loss",
     rtt="RTT",
     kind={LinkKind.FIBER: "fiber", LinkKind.WIRELESS: "wireless"},
@@ -94,6 +98,8 @@ ENGLISH = PageWords(
     since="since {time} ({span})",
     behind="Cut off behind it: {n} sites",
     link="Link",
+    service="Service",
+    problem="Last problem",
     loss="Loss",
     rtt="RTT",
     kind={LinkKind.FIBER: "fiber", LinkKind.WIRELESS: "wireless"},

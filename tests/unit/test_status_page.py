@@ -240,3 +240,23 @@ def test_a_link_that_cannot_be_checked_is_shown_as_such_among_the_problems():
     assert dom.counts["error"] == 1
     assert "1 tidak dapat diperiksa" in dom.text
     assert dom.order()[0] == "opd"
+
+
+def test_services_are_shown_under_their_site_with_state_and_last_problem():
+    from collector.state.services import ServiceResult, ServiceState
+
+    _, _, clock = make()
+    config = parse_config_text(SITES.replace(
+        "    title: Bappeda\n",
+        "    title: Bappeda\n    services:\n"
+        "      - {kind: http, name: simpeg, title: SIMPEG, url: 'https://simpeg.example.org/',"
+        " down_after: 1}\n"), "test.yml")
+    store = StateStore(config, clock=clock)
+    rounds(store, clock)
+    services = ServiceState(config, store, clock=clock)
+    services.record(ServiceResult("dual", "simpeg", "http", clock.now, 0.3, "status",
+                                  status_code=502))
+    html = render_page(store, config, clock.now, services)
+    assert 'data-service="simpeg" data-state="down"' in html
+    assert "SIMPEG" in html and "HTTP 502" in html and "Masalah terakhir" in html
+    assert "simpeg" not in render_page(store, config, clock.now)  # not without the checks
