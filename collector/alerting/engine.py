@@ -232,11 +232,21 @@ class AlertEngine:
                 continue
             ended = max(change.since, outage.started_at)
             self._log.close_outage(outage.id, ended)
-            if change.new is ServiceStateKind.UNREACHABLE or not outage.announced:
+            if change.new is ServiceStateKind.UNREACHABLE:
+                # Its site was cut: a "down" still waiting in the group says no more than
+                # the cut's mail will.
+                self._withdraw(EventKind.SERVICE_DOWN, key)
+                continue
+            if not outage.announced:
                 continue
             self._queue(self._service_notice(EventKind.SERVICE_RECOVERED, change,
                                              started_at=outage.started_at, ended_at=ended,
                                              outage_id=outage.id))
+
+    def _withdraw(self, kind: EventKind, key: tuple[str, str]) -> None:
+        if self._group is not None:
+            self._group.others = [n for n in self._group.others
+                                  if not (n.kind is kind and (n.site, n.service) == key)]
 
     def _service_down(self, change: ServiceTransition) -> None:
         site = change.site

@@ -75,7 +75,10 @@ class ServiceRecord:
         self.streak_started = now
         self._streak_failed: bool | None = None
 
-    def observe(self, result: ServiceResult, site_reachable: bool) -> ServiceStateKind:
+    def observe(self, result: ServiceResult, site_reachable: bool,
+                may_go_down: bool = True) -> ServiceStateKind:
+        """The new state after ``result``; ``may_go_down`` False holds a due ``down`` back
+        while its site's own rounds are failing (the failure is probably the site's)."""
         self.last = result
         self.checks += 1
         failed = result.failure is not None
@@ -90,8 +93,8 @@ class ServiceRecord:
         if result.failure is not None:
             self._good_streak = 0
             self._failed_streak += 1
-            if self._failed_streak >= self.service.down_after or \
-                    self.state is ServiceStateKind.DOWN:
+            if self.state is ServiceStateKind.DOWN or (
+                    self._failed_streak >= self.service.down_after and may_go_down):
                 return ServiceStateKind.DOWN
             return self.state if self.state is not ServiceStateKind.UNREACHABLE \
                 else ServiceStateKind.UNKNOWN
@@ -129,7 +132,7 @@ class ServiceState:
         record = self.services[(result.site, result.service)]
         site = self._store.sites[result.site]
         reachable = site.state not in (LinkState.DOWN, LinkState.UNREACHABLE)
-        new = record.observe(result, reachable)
+        new = record.observe(result, reachable, not self._store.site_suspect(result.site))
         if new is record.state:
             return None
         now = self._clock()

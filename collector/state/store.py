@@ -100,6 +100,13 @@ class StateStore:
     def _parent_reachable(self, link: Link) -> bool:
         return link.parent is None or self.sites[link.parent].state.reachable
 
+    def site_suspect(self, name: str) -> bool:
+        """The site's last round got no reply on any of its links that are judged: a verdict
+        on it may be coming, so what is seen through it waits."""
+        records = [self.links[(name, link.name)] for link in self.sites[name].site.links]
+        judged = [r for r in records if r.state is not LinkState.UNREACHABLE]
+        return bool(judged) and all(r.health.failed_streak > 0 for r in judged)
+
     def _parent_suspect(self, link: Link) -> bool:
         """The parent's last round got no reply on any of its links: wait for its verdict."""
         if link.parent is None:

@@ -10,6 +10,7 @@ import functools
 import subprocess
 import sys
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,7 @@ from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.state.ledger import MonitoringLedger
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
+from tests.support.config_fixtures import ROOT
 from tests.support.metrics import samples, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
 from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
@@ -85,6 +87,17 @@ def lab(tmp_path_factory):
         opd1 = next(s for s in sites if s["name"] == "opd1")
         opd1["devices"] = [{"name": "router", "address": router,
                             "port": snmpd.port, "auth": "lab"}]
+        # The agency's web application, on the same management address as the router.
+        status_file = tmp_path_factory.mktemp("web") / "status"
+        status_file.write_text("200")
+        web_port = free_udp_port()
+        web = tb.popen("opd1", [sys.executable, "-m", "tests.support.web_server", router,
+                                str(web_port), str(status_file)],
+                       stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+        assert web.stdout is not None and web.stdout.readline().strip() == "ready"
+        opd1["services"] = [{"kind": "http", "name": "simpeg", "title": "SIMPEG",
+                             "url": f"http://{router}:{web_port}/", "interval": "500ms",
+                             "timeout": "300ms", "down_after": 2, "up_after": 2}]
         sections = {
             "icmp": {"interval": f"{ROUND}s", "jitter": 0, "echoes": 3,
                      "echo_interval": "20ms", "timeout": "400ms"},
@@ -116,6 +129,7 @@ def lab(tmp_path_factory):
                              launcher=functools.partial(tb.popen, "opd1")).start()
         lab = Lab(tb, smtp, collector, snmpd, agent, sections, workdir)
         lab.agent_settings = agent_settings
+        lab.web_status = status_file
         lab.first_started_at = first_started_at
         try:
             yield lab
@@ -132,6 +146,7 @@ class Lab:
         self.sections, self.workdir = sections, workdir
         self.agent_settings: dict[str, object] = {}
         self.first_started_at = 0.0
+        self.web_status: Path | None = None
 
     def all_up(self) -> None:
         for site in ("core", "opd1", "relay", *BEHIND_RELAY):
@@ -142,7 +157,8 @@ class Lab:
     def outages(self, site: str):
         log = OutageLog(outage_log_path(self.workdir / "data"))
         try:
-            return [o for o in log.between(0, time.time() + 1) if o.site == site and o.link is None]
+            return [o for o in log.between(0, time.time() + 1)
+                    if o.site == site and o.link is None and o.service is None]
         finally:
             log.close()
 
@@ -220,7 +236,7 @@ def test_cut_relay_one_mail_listing_all_three_sites_behind_it_and_one_recovery(l
         assert cut.ended_at <= behind.ended_at <= cut.ended_at + (UP_AFTER + 1) * ROUND
 
 
-def test_thirty_percent_loss_sends_no_mail(lab):
+def test_thirty_percent_loss_sends_no_link_or_site_mail(lab):
     lab.all_up()
     box = Mailbox(lab.smtp)
     lab.tb.set_loss("opd1", "fo", 30)
@@ -229,7 +245,10 @@ def test_thirty_percent_loss_sends_no_mail(lab):
         lab.quiet(rounds=30)
     finally:
         lab.tb.clear_loss("opd1", "fo")
-    assert box.mails() == []
+    # The web check crosses the same lossy link with a 300 ms timeout: a lost SYN fails it,
+    # and a service failing its checks is news of its own. The link and the site are not.
+    events = [m["X-Pantau-Event"] for m in box.mails()]
+    assert [e for e in events if not e.startswith("service_")] == [], events
 
 
 def test_mail_server_down_during_an_outage_every_mail_arrives_afterwards_once(lab):
@@ -493,3 +512,55 @@ def test_collector_stopped_for_a_while_leaves_that_time_unmonitored_in_the_repor
     rounding = 0.005 / monitored_min + down_min * 0.005 / monitored_min ** 2
     assert float(row["availability_ratio"]) == pytest.approx(
         1 - down_min / monitored_min, abs=rounding + 1e-8)
+
+
+def service_state(lab: Lab) -> str | None:
+    for sample in samples(lab.collector.metrics()):
+        if sample.name == "pantau_service_state" and sample.value == 1.0 and \
+                sample.labels.get("service") == "simpeg":
+            return sample.labels["state"]
+    return None
+
+
+def test_a_service_answering_500_is_one_mail_and_one_recovery_with_its_duration(lab):
+    lab.all_up()
+    wait_until(lambda: service_state(lab) == "up", timeout=20, what="the service up")
+    box = Mailbox(lab.smtp)
+    assert lab.web_status is not None
+    failed_at = time.time()
+    lab.web_status.write_text("500")
+    try:
+        [down] = box.wait("service_down")
+    finally:
+        lab.web_status.write_text("200")
+    fixed_at = time.time()
+    assert down["Subject"] == "[Pantau] SERVICE DOWN: SIMPEG (opd1) — HTTP 500"
+    assert down["X-Pantau-Services"] == "opd1/simpeg"
+    [recovered] = box.wait("service_recovered")
+    lab.quiet()
+    assert [m["X-Pantau-Event"] for m in box.mails()] == ["service_down", "service_recovered"]
+    # Dated from the first failed check to the first good one, within a check interval.
+    duration = int(recovered["X-Pantau-Duration-Seconds"])
+    assert abs(duration - (fixed_at - failed_at)) <= 2
+    assert value(lab.collector.metrics(), "probe_http_status_code", site="opd1",
+                 service="simpeg") == 200
+
+
+def test_a_service_behind_a_cut_is_unreachable_unmailed_and_listed_in_the_cuts_mail(lab):
+    lab.all_up()
+    wait_until(lambda: service_state(lab) == "up", timeout=20, what="the service up")
+    box = Mailbox(lab.smtp)
+    lab.tb.cut("opd1", "fo")
+    try:
+        [down] = box.wait("down")
+        wait_until(lambda: service_state(lab) == "unreachable", timeout=20,
+                   what="the service unreachable")
+    finally:
+        lab.tb.restore("opd1", "fo")
+    box.wait("recovered")
+    wait_until(lambda: service_state(lab) == "up", timeout=20, what="the service up again")
+    lab.quiet()
+    events = [m["X-Pantau-Event"] for m in box.mails()]
+    assert events == ["down", "recovered"], events
+    body = down.get_body(("plain",)).get_content()
+    assert "Services affected" in body and "SIMPEG (opd1)" in body
