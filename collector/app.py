@@ -53,14 +53,17 @@ class CollectorApp:
         self.context = ProbeContext(config, self.store, self.snmp_state, clock)
         targets: list[Scheduled] = []
         self.probes: dict[str, tuple[Probe, Recorder]] = {}
+        expositions: list[str] = []
         for name, kind in probe_kinds().items():
             scheduled = kind.schedule(config)
             if scheduled:
                 targets += scheduled
                 self.probes[name] = kind.build(self.context)
-                if kind.exposition is not None:
-                    exposition = importlib.import_module(kind.exposition)
-                    self.registry.register(exposition.build_collector(self.context))
+                if kind.exposition is not None and kind.exposition not in expositions:
+                    # Kinds may share one (http and tcp: the services' metrics).
+                    expositions.append(kind.exposition)
+        for module in expositions:
+            self.registry.register(importlib.import_module(module).build_collector(self.context))
         self.ingest = AgentIngest(config, clock=clock)
         self.registry.register(AgentCollector(self.ingest.registry))
         mail = config.mail

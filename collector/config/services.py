@@ -96,4 +96,38 @@ class HttpService(_Model):
         return self
 
 
-Service = HttpService
+class TcpService(_Model):
+    """A TCP service (SMTP, SSH, a database port): a connection, optionally TLS, optionally a
+    line sent and a banner expected."""
+
+    kind: Literal["tcp"]
+    name: Name
+    title: Annotated[str, Strict()]
+    host: Annotated[str, Strict(), Field(min_length=1, max_length=253)]
+    port: Annotated[int, Strict(), Field(ge=1, le=65535)]
+    tls: bool = False
+    tls_verify: bool = True
+    ca_file: Path | None = None
+    send: Annotated[str, Strict()] | None = None
+    """Sent once connected (e.g. "QUIT\r\n"), after the banner is read if one is expected."""
+    expect: Regex | None = None
+    """A regular expression the first answer must match (e.g. "^220 " for SMTP, "^SSH-")."""
+    interval: PositiveDuration = 60.0
+    timeout: PositiveDuration = 10.0
+    degraded_latency: PositiveDuration | None = None
+    warn_days: Annotated[int, Strict(), Field(ge=0, le=365)] = 30
+    down_after: Annotated[int, Strict(), Field(ge=1)] = 2
+    up_after: Annotated[int, Strict(), Field(ge=1)] = 2
+
+    _title = model_validator(mode="before")(classmethod(lambda cls, data: title_from_name(data)))
+
+    @model_validator(mode="after")
+    def _fits(self) -> TcpService:
+        if self.timeout >= self.interval:
+            raise rule_error("timeout must be shorter than interval")
+        if self.ca_file is not None and not self.tls:
+            raise rule_error("ca_file is for tls: true")
+        return self
+
+
+Service = Annotated[HttpService | TcpService, Field(discriminator="kind")]

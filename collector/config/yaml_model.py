@@ -57,9 +57,14 @@ def parse_yaml_model(text: str, source_name: str, model: type[M],
         for error in exc.errors(include_url=False):
             if _counts_failed_items(error):
                 continue
-            problems.append(
-                (tree.line(error["loc"]), format_path(error["loc"]), describe_error(error, model))
-            )
+            raw_loc = error["loc"]
+            error["loc"] = _written_loc(tree.data, raw_loc)
+            if error["type"] == "union_tag_invalid":
+                # A tagged union (services by `kind`): the tag names the kind written.
+                key = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+                error["loc"] = (*error["loc"], key)
+            problems.append((tree.line(error["loc"]), format_path(error["loc"]),
+                             describe_error(error, model, raw_loc)))
     # Cross-references are only meaningful between values that are themselves valid.
     if validated is not None and checks is not None:
         for loc, message in checks(validated, lambda loc: loc in tree.lines):
@@ -177,7 +182,26 @@ _BOUNDS = {
 }
 
 
-def describe_error(error: ErrorDetails, root: type[BaseModel]) -> str:
+def _written_loc(data: Any, loc: Loc) -> Loc:
+    """The key path as written: pydantic puts a tagged union's tag among the keys (e.g.
+    `services.2.tcp.port`), which the file does not have."""
+    kept: list[str | int] = []
+    here = data
+    for part in loc:
+        present = (isinstance(here, dict) and part in here) or (
+            isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here))
+        if present:
+            here = here[part]  # type: ignore[index]
+        elif isinstance(here, dict) and here.get("kind") == part:
+            continue  # a union's tag, not a key of the file
+        else:
+            here = None
+        kept.append(part)
+    return tuple(kept)
+
+
+def describe_error(error: ErrorDetails, root: type[BaseModel],
+                   raw_loc: Loc | None = None) -> str:
     """The message for one pydantic error, in the words of the config file."""
     kind, value, ctx = error["type"], error["input"], error.get("ctx", {})
     if kind == RULE_ERROR:
@@ -185,8 +209,11 @@ def describe_error(error: ErrorDetails, root: type[BaseModel]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        allowed = _fields_at(root, error["loc"][:-1])
+        allowed = _fields_at(root, (raw_loc or error["loc"])[:-1])
         return f"unknown key (allowed: {', '.join(allowed)})" if allowed else "unknown key"
+    if kind == "union_tag_invalid":
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+        return f"'{ctx.get('tag')}' is not one of: {', '.join(expected)}"
     if kind in ("enum", "literal_error"):
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         if isinstance(value, list | dict):
@@ -224,6 +251,10 @@ def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
     """Field names of the model found at `loc`, walking from the top-level model."""
     current: Any = root
     for part in loc:
+        member = _tagged_member(current, part)
+        if member is not None:
+            current = member  # a tagged union's tag names the model: take it, read no key
+            continue
         current = _model_or_container(current)
         origin = get_origin(current)
         if origin is dict:
@@ -239,6 +270,20 @@ def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(_keys_of(current))
     return []
+
+
+def _tagged_member(annotation: Any, tag: object) -> Any:
+    """The member of a union whose `kind` is the literal ``tag``, if ``annotation`` is one."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) not in (Union, UnionType) or not isinstance(tag, str):
+        return None
+    for member in get_args(annotation):
+        field = member.model_fields.get("kind") if isinstance(member, type) and \
+            issubclass(member, BaseModel) else None
+        if field is not None and tag in get_args(field.annotation):
+            return member
+    return None
 
 
 def _keys_of(model: type[BaseModel]) -> dict[str, FieldInfo]:

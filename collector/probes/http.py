@@ -26,8 +26,9 @@ from cryptography import x509
 
 from collector.config import CollectorConfig
 from collector.config.services import HttpService
-from collector.probes.base import Outcome, ProbeContext, ProbeKind, Scheduled
-from collector.state.services import ServiceResult, ServiceState
+from collector.probes.base import ProbeContext, ProbeKind, Scheduled
+from collector.probes.recording import ServiceRecorder, service_recorder
+from collector.state.services import ServiceResult
 
 MAX_REDIRECTS = 10
 PHASES = ("resolve", "connect", "tls", "processing", "transfer")
@@ -238,19 +239,8 @@ def _reason(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
-class HttpRecorder:
-    def __init__(self, state: ServiceState) -> None:
-        self._state = state
-
-    def record(self, result: ServiceResult) -> Outcome:
-        change = self._state.record(result)
-        return Outcome(services=(change,) if change is not None else ())
-
-
-def build(context: ProbeContext) -> tuple[HttpProbe, HttpRecorder]:
-    if context.services is None:
-        context.services = ServiceState(context.config, context.store, context.clock)
-    return HttpProbe(), HttpRecorder(context.services)
+def build(context: ProbeContext) -> tuple[HttpProbe, ServiceRecorder]:
+    return HttpProbe(), service_recorder(context)
 
 
 KIND = ProbeKind("http", schedule, build, exposition="collector.exposition.services")

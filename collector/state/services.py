@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from collector.config import CollectorConfig
-from collector.config.services import HttpService
+from collector.config.services import HttpService, TcpService
 from collector.state.health import LinkState
 from collector.state.store import StateStore
 
@@ -62,7 +62,7 @@ class ServiceTransition:
 
 
 class ServiceRecord:
-    def __init__(self, site: str, service: HttpService, now: float) -> None:
+    def __init__(self, site: str, service: HttpService | TcpService, now: float) -> None:
         self.site = site
         self.service = service
         self.state = ServiceStateKind.UNKNOWN

@@ -96,8 +96,8 @@ def lab(tmp_path_factory):
                        stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
         assert web.stdout is not None and web.stdout.readline().strip() == "ready"
         opd1["services"] = [{"kind": "http", "name": "simpeg", "title": "SIMPEG",
-                             "url": f"http://{router}:{web_port}/", "interval": "500ms",
-                             "timeout": "300ms", "down_after": 2, "up_after": 2}]
+                             "url": f"http://{router}:{web_port}/", "interval": "1s",
+                             "timeout": "800ms", "down_after": 2, "up_after": 2}]
         sections = {
             "icmp": {"interval": f"{ROUND}s", "jitter": 0, "echoes": 3,
                      "echo_interval": "20ms", "timeout": "400ms"},
@@ -245,7 +245,7 @@ def test_thirty_percent_loss_sends_no_link_or_site_mail(lab):
         lab.quiet(rounds=30)
     finally:
         lab.tb.clear_loss("opd1", "fo")
-    # The web check crosses the same lossy link with a 300 ms timeout: a lost SYN fails it,
+    # The web check crosses the same lossy link with an 800 ms timeout: a lost SYN fails it,
     # and a service failing its checks is news of its own. The link and the site are not.
     events = [m["X-Pantau-Event"] for m in box.mails()]
     assert [e for e in events if not e.startswith("service_")] == [], events

@@ -1,0 +1,148 @@
+"""TCP service checks (SMTP, SSH, a database port): connect, optionally TLS, optionally read a
+banner that must match `expect` and send a line; judged like HTTP services, with the same
+states, mails and metrics. Standard library only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from collector.config import CollectorConfig
+from collector.config.services import TcpService
+from collector.probes.base import ProbeContext, ProbeKind, Scheduled
+from collector.probes.recording import ServiceRecorder, service_recorder
+from collector.state.services import ServiceResult
+
+BANNER_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class TcpCheck:
+    site: str
+    service: TcpService
+
+
+class _Failed(Exception):
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+
+
+def schedule(config: CollectorConfig) -> list[Scheduled]:
+    return [Scheduled(
+        kind="tcp", key=f"tcp:{site.name}/{service.name}",
+        title=f"TCP check of {site.name}/{service.name}", interval=service.interval,
+        first_within=min(service.interval, 10.0), spec=TcpCheck(site.name, service))
+        for site in config.sites for service in site.services
+        if isinstance(service, TcpService)]
+
+
+class TcpProbe:
+    def open(self) -> None:
+        """Connections are made per check."""
+
+    def close(self) -> None:
+        """Nothing is kept between checks."""
+
+    def describe(self) -> str:
+        return "TCP"
+
+    async def probe(self, spec: TcpCheck) -> ServiceResult:
+        service = spec.service
+        phases = {"resolve": 0.0, "connect": 0.0, "tls": 0.0}
+        began, at = time.monotonic(), time.time()
+        expiry: list[float] = []
+        failure: str | None = None
+        detail = ""
+        try:
+            async with asyncio.timeout(service.timeout):
+                await self._check(service, phases, expiry)
+        except TimeoutError:
+            failure, detail = "timeout", f"no answer within {service.timeout:g} s"
+        except _Failed as failed:
+            failure, detail = failed.kind, str(failed)
+        return ServiceResult(site=spec.site, service=service.name, kind="tcp", at=at,
+                             duration=time.monotonic() - began, failure=failure,
+                             detail=detail[:200], phases=phases,
+                             cert_expiry=expiry[0] if expiry else None)
+
+    async def _check(self, service: TcpService, phases: dict[str, float],
+                     expiry: list[float]) -> None:
+        started = time.monotonic()
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                service.host, service.port, type=socket.SOCK_STREAM)
+        except socket.gaierror as err:
+            raise _Failed("dns", f"cannot resolve {service.host}: {err.strerror}") from None
+        finally:
+            phases["resolve"] = time.monotonic() - started
+        address = infos[0][4][0]
+        started = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection(address, service.port)
+        except OSError as err:
+            raise _Failed("connect", f"{address}:{service.port}: {err.strerror or err}") from None
+        finally:
+            phases["connect"] = time.monotonic() - started
+        try:
+            if service.tls:
+                started = time.monotonic()
+                try:
+                    await writer.start_tls(_context(service), server_hostname=service.host)
+                except (ssl.SSLError, OSError) as err:
+                    raise _Failed("tls", str(err)) from None
+                finally:
+                    phases["tls"] = time.monotonic() - started
+                tls = writer.get_extra_info("ssl_object")
+                der = tls.getpeercert(binary_form=True) if tls is not None else None
+                if der:
+                    expiry.append(x509.load_der_x509_certificate(der)
+                                  .not_valid_after_utc.timestamp())
+            if service.expect is not None:
+                await _expect(reader, service.expect)
+            if service.send is not None:
+                writer.write(service.send.encode())
+                await writer.drain()
+        finally:
+            writer.close()
+            # The check is judged already; a rude close says nothing more.
+            with contextlib.suppress(OSError, ssl.SSLError):
+                await writer.wait_closed()
+
+
+async def _expect(reader: asyncio.StreamReader, pattern: str) -> None:
+    """The first answer, up to its first line end (or the limit, or the server's close),
+    must match: a server waiting for us after a wrong banner is not waited for."""
+    seen = b""
+    while len(seen) < BANNER_LIMIT and b"\n" not in seen:
+        chunk = await reader.read(BANNER_LIMIT - len(seen))
+        if not chunk:
+            break
+        seen += chunk
+    if re.search(pattern, seen.decode("utf-8", errors="replace")):
+        return
+    shown = seen[:60].decode("utf-8", errors="replace")
+    raise _Failed("body", f"answer {shown!r} does not match {pattern!r}")
+
+
+def _context(service: TcpService) -> ssl.SSLContext:
+    context = ssl.create_default_context(
+        cafile=None if service.ca_file is None else str(service.ca_file))
+    if not service.tls_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def build(context: ProbeContext) -> tuple[TcpProbe, ServiceRecorder]:
+    return TcpProbe(), service_recorder(context)
+
+
+KIND = ProbeKind("tcp", schedule, build, exposition="collector.exposition.services")
