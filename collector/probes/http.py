@@ -27,7 +27,7 @@ from cryptography import x509
 from collector.config import CollectorConfig
 from collector.config.services import HttpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
-from collector.probes.recording import ServiceRecorder, service_recorder
+from collector.probes.recording import ServiceRecorder, service_recorder, service_schedule
 from collector.state.services import ServiceResult
 
 MAX_REDIRECTS = 10
@@ -80,12 +80,7 @@ class _Timing:
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
-    return [Scheduled(
-        kind="http", key=f"http:{site.name}/{service.name}",
-        title=f"HTTP check of {site.name}/{service.name}", interval=service.interval,
-        first_within=min(service.interval, 10.0), spec=HttpCheck(site.name, service))
-        for site in config.sites for service in site.services
-        if isinstance(service, HttpService)]
+    return service_schedule(config, "http", HttpService, HttpCheck)
 
 
 class HttpProbe:

@@ -1,9 +1,28 @@
-"""What the service kinds (http, tcp) share: one state for all services, one recorder."""
+"""What the service kinds (http, tcp) share: their schedule, one state for all services, one
+recorder."""
 
 from __future__ import annotations
 
-from collector.probes.base import Outcome, ProbeContext
+from collections.abc import Callable
+from typing import Any
+
+from collector.config import CollectorConfig
+from collector.probes.base import Outcome, ProbeContext, Scheduled
 from collector.state.services import ServiceResult, ServiceState
+
+# Spreading the first checks over this keeps a restarted collector from calling every
+# agency's application at the same instant.
+FIRST_CHECK_SPREAD = 10.0
+
+
+def service_schedule(config: CollectorConfig, kind: str, model: type,
+                     spec: Callable[[str, Any], Any]) -> list[Scheduled]:
+    """Every service of type ``model`` of every site, on its own interval."""
+    return [Scheduled(
+        kind=kind, key=f"{kind}:{site.name}/{service.name}",
+        title=f"{kind.upper()} check of {site.name}/{service.name}", interval=service.interval,
+        first_within=min(service.interval, FIRST_CHECK_SPREAD), spec=spec(site.name, service))
+        for site in config.sites for service in site.services if isinstance(service, model)]
 
 
 class ServiceRecorder:

@@ -17,7 +17,7 @@ from cryptography import x509
 from collector.config import CollectorConfig
 from collector.config.services import TcpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
-from collector.probes.recording import ServiceRecorder, service_recorder
+from collector.probes.recording import ServiceRecorder, service_recorder, service_schedule
 from collector.state.services import ServiceResult
 
 BANNER_LIMIT = 4096
@@ -36,12 +36,7 @@ class _Failed(Exception):
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
-    return [Scheduled(
-        kind="tcp", key=f"tcp:{site.name}/{service.name}",
-        title=f"TCP check of {site.name}/{service.name}", interval=service.interval,
-        first_within=min(service.interval, 10.0), spec=TcpCheck(site.name, service))
-        for site in config.sites for service in site.services
-        if isinstance(service, TcpService)]
+    return service_schedule(config, "tcp", TcpService, TcpCheck)
 
 
 class TcpProbe:
