@@ -143,6 +143,8 @@ class CollectorApp:
                 self.alerting.reboot(reboot)
             if outcome.services:
                 self.alerting.engine.on_service_transitions(list(outcome.services))
+            for check in outcome.checks:
+                self.alerting.engine.on_service_result(check)
 
     async def notify(self, notifications: list[Notification]) -> None:
         """Notifications that fell due, grouped by the engine: one mail, into the outbox."""

@@ -33,13 +33,15 @@ from collector.alerting.notifications import AffectedSite, EventKind, Notificati
 from collector.alerting.outage_log import Cause, Evidence, OutageLog
 from collector.config import CollectorConfig
 from collector.state.health import LinkState
-from collector.state.services import ServiceStateKind, ServiceTransition
+from collector.state.services import ServiceResult, ServiceStateKind, ServiceTransition
 from collector.state.store import Transition
 from collector.topology import Topology
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str | None]
+CERT_WARNING_DAYS = (30, 14, 7, 3, 1)
+"""A service's certificate is warned about once at each of these days before its expiry."""
 """(site, link): link None for the site as a whole."""
 
 
@@ -101,6 +103,8 @@ class AlertEngine:
         self._titles = {name: self._topology.title(name) for name in self._topology.names()}
         self._service_titles = {(site.name, service.name): service.title
                                 for site in config.sites for service in site.services}
+        self._warn_days = {(site.name, service.name): service.warn_days
+                           for site in config.sites for service in site.services}
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -242,6 +246,30 @@ class AlertEngine:
             self._queue(self._service_notice(EventKind.SERVICE_RECOVERED, change,
                                              started_at=outage.started_at, ended_at=ended,
                                              outage_id=outage.id))
+
+    def on_service_result(self, result: ServiceResult) -> None:
+        """A certificate close to its expiry is told once per threshold it has crossed (the
+        nearest, when several are crossed at once); kept across restarts, and started over
+        for a new certificate."""
+        expiry = result.cert_expiry
+        limit = self._warn_days.get((result.site, result.service))
+        if expiry is None or limit is None:
+            return
+        days_left = (expiry - result.at) / 86400
+        crossed = [days for days in CERT_WARNING_DAYS if days <= limit and days_left <= days]
+        if not crossed:
+            return
+        told = self._log.cert_warnings_told(result.site, result.service, expiry)
+        if set(crossed) <= told:
+            return
+        self._log.cert_warning_told(result.site, result.service, expiry, crossed)
+        if self._calendar is not None and self._calendar.active(result.site, result.at):
+            return
+        self._queue(Notification(
+            EventKind.CERT_EXPIRING, result.at, result.site, self._titles[result.site],
+            service=result.service,
+            service_title=self._service_titles[(result.site, result.service)],
+            cert_expiry=expiry))
 
     def _withdraw(self, kind: EventKind, key: tuple[str, str]) -> None:
         if self._group is not None:

@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     SERVICE_DOWN = "service_down"
     """A service of a site that is still reached fails its checks (down_after in a row)."""
     SERVICE_RECOVERED = "service_recovered"
+    CERT_EXPIRING = "cert_expiring"
+    """A service's certificate expires within 30, 14, 7, 3 or 1 days: once per threshold."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Notification:
     failure: str | None = None
     """Why its last check failed: timeout, dns, connect, tls, status, body, other."""
     status_code: int | None = None
+    cert_expiry: float | None = None
+    """When the service's certificate expires (Unix time), for a certificate warning."""
     affected_services: tuple[tuple[str, str], ...] = ()
     """For a cut: (site, service title) of every service of the sites it cuts off."""
     reason: str | None = None

@@ -32,6 +32,14 @@ CREATE TABLE IF NOT EXISTS outages (
 CREATE INDEX IF NOT EXISTS outages_open ON outages (ended_at);
 CREATE INDEX IF NOT EXISTS outages_time ON outages (started_at);
 -- Agents whose silence was notified: only they get an "agent back", also after a restart.
+-- Certificate expiry warnings told, one per threshold (days) per certificate.
+CREATE TABLE IF NOT EXISTS cert_warnings (
+    site TEXT NOT NULL,
+    service TEXT NOT NULL,
+    expiry REAL NOT NULL,     -- the certificate's notAfter (Unix time): a new one starts over
+    days INTEGER NOT NULL,
+    PRIMARY KEY (site, service, expiry, days)
+);
 CREATE TABLE IF NOT EXISTS agent_silences (
     agent TEXT PRIMARY KEY,
     since REAL NOT NULL       -- when the silence was notified (Unix time)
@@ -159,6 +167,18 @@ class OutageLog:
     def silence_over(self, agent: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM agent_silences WHERE agent = ?", (agent,))
+
+    def cert_warnings_told(self, site: str, service: str, expiry: float) -> set[int]:
+        with self._lock:
+            return {int(row[0]) for row in self._db.execute(
+                "SELECT days FROM cert_warnings WHERE site = ? AND service = ? AND expiry = ?",
+                (site, service, expiry))}
+
+    def cert_warning_told(self, site: str, service: str, expiry: float,
+                          thresholds: list[int]) -> None:
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO cert_warnings VALUES (?, ?, ?, ?)",
+                                 [(site, service, expiry, days) for days in thresholds])
 
     def silences_told(self) -> set[str]:
         with self._lock:

@@ -162,6 +162,8 @@ def _summary(n: Notification, words: Words, *, long: bool) -> str:
         return f"{headline} {place}"
     if n.kind is EventKind.SERVICE_DOWN and n.failure is not None:
         return f"{headline}: {place} — {_failure(n, words)}"
+    if n.kind is EventKind.CERT_EXPIRING and n.cert_expiry is not None:
+        return f"{headline}: {place} — " + format_span(words, max(n.cert_expiry - n.at, 0))
     if n.kind is EventKind.SERVICE_RECOVERED and n.duration is not None:
         return f"{headline}: {place} " + words.after.format(
             duration=format_span(words, n.duration))
@@ -245,6 +247,9 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
         rows.append((label["service"], f"{n.service_title or n.service} ({n.service})"))
     if n.failure is not None:
         rows.append((label["failure"], _failure(n, words)))
+    if n.cert_expiry is not None:
+        rows.append((label["cert_expiry"], format_time(words, n.cert_expiry, zone)))
+        rows.append((label["cert_left"], format_span(words, max(n.cert_expiry - n.at, 0))))
     if n.affected_services:
         rows.append((label["services_affected"],
                      ", ".join(f"{title} ({site})" for site, title in n.affected_services)))

@@ -71,6 +71,7 @@ INDONESIAN = Words(
         EventKind.REMINDER: "MASIH PUTUS", EventKind.ERROR: "TIDAK DAPAT DIPERIKSA",
         EventKind.ERROR_CLEARED: "DAPAT DIPERIKSA LAGI",
         EventKind.SERVICE_DOWN: "LAYANAN TERGANGGU", EventKind.SERVICE_RECOVERED: "LAYANAN PULIH",
+        EventKind.CERT_EXPIRING: "SERTIFIKAT SEGERA KEDALUWARSA",
     },
     sentence={
         EventKind.DOWN: "{what} tidak dapat dijangkau.",
@@ -86,6 +87,8 @@ INDONESIAN = Words(
         EventKind.ERROR_CLEARED: "{what} dapat diperiksa lagi.",
         EventKind.SERVICE_DOWN: "{what} tidak berfungsi; lokasinya masih terhubung.",
         EventKind.SERVICE_RECOVERED: "{what} berfungsi kembali.",
+        EventKind.CERT_EXPIRING: ("Sertifikat TLS {what} segera kedaluwarsa; perpanjang "
+                                  "sebelum tanggalnya agar pengguna tidak melihat peringatan."),
     },
     link_only_down="{what} putus; lokasinya masih terhubung lewat jalur lain.",
     stable_again="{what} kembali stabil setelah berulang kali putus dan tersambung.",
@@ -111,6 +114,7 @@ INDONESIAN = Words(
         "agent": "Agen", "device": "Perangkat", "uptime_before": "Menyala sebelumnya",
         "changes": "Perubahan status", "reason": "Sebab", "service": "Layanan",
         "failure": "Masalah", "services_affected": "Layanan terdampak",
+        "cert_expiry": "Kedaluwarsa", "cert_left": "Sisa waktu",
     },
     yes_planned="ya, pemeliharaan terjadwal",
     no="tidak",
@@ -156,6 +160,7 @@ ENGLISH = Words(
         EventKind.REMINDER: "STILL DOWN", EventKind.ERROR: "CANNOT BE CHECKED",
         EventKind.ERROR_CLEARED: "CHECKED AGAIN",
         EventKind.SERVICE_DOWN: "SERVICE DOWN", EventKind.SERVICE_RECOVERED: "SERVICE RECOVERED",
+        EventKind.CERT_EXPIRING: "CERTIFICATE EXPIRING",
     },
     sentence={
         EventKind.DOWN: "{what} cannot be reached.",
@@ -171,6 +176,8 @@ ENGLISH = Words(
         EventKind.ERROR_CLEARED: "{what} can be checked again.",
         EventKind.SERVICE_DOWN: "{what} is not working; the site is still reached.",
         EventKind.SERVICE_RECOVERED: "{what} is working again.",
+        EventKind.CERT_EXPIRING: ("The TLS certificate of {what} expires soon; renew it before "
+                                  "the date so that users see no warning."),
     },
     link_only_down="{what} is down; the site is still reached through another link.",
     stable_again="{what} is stable again after going down and up repeatedly.",
@@ -196,6 +203,7 @@ ENGLISH = Words(
         "agent": "Agent", "device": "Device", "uptime_before": "Up before",
         "changes": "Changes of state", "reason": "Reason", "service": "Service",
         "failure": "Problem", "services_affected": "Services affected",
+        "cert_expiry": "Expires", "cert_left": "Time left",
     },
     yes_planned="yes, scheduled maintenance",
     no="no",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from collector.config import CollectorConfig
 from collector.snmp.state import RebootEvent, SnmpState
 from collector.state import StateStore, Transition
-from collector.state.services import ServiceTransition
+from collector.state.services import ServiceResult, ServiceTransition
 
 if TYPE_CHECKING:
     from collector.state.ledger import MonitoringLedger
@@ -50,6 +50,8 @@ class Outcome:
     transitions: tuple[Transition, ...] = ()
     reboots: tuple[RebootEvent, ...] = ()
     services: tuple[ServiceTransition, ...] = ()
+    checks: tuple[ServiceResult, ...] = ()
+    """Service checks made (their certificates are watched)."""
 
 
 class Probe(Protocol):

@@ -33,7 +33,7 @@ class ServiceRecorder:
 
     def record(self, result: ServiceResult) -> Outcome:
         change = self._state.record(result)
-        return Outcome(services=(change,) if change is not None else ())
+        return Outcome(services=(change,) if change is not None else (), checks=(result,))
 
 
 def service_recorder(context: ProbeContext) -> ServiceRecorder:

@@ -4,6 +4,7 @@ certificate from a throwaway CA, a required login, outages of the server, refusa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import subprocess
 import sys
@@ -328,6 +329,45 @@ def test_the_collector_mails_what_the_engine_notifies_and_counts_it(
     assert (tmp_path / "mail.sqlite3").exists()
 
 
+@contextlib.asynccontextmanager
+async def collector_checking(server: SmtpServer, pki: TestPki, data_dir: Path, handler,
+                             service: str, tls: bool = False):
+    """A real web server on loopback (``handler`` answers GET /), and the real collector
+    checking it as ``service`` of bappeda (``{port}`` and ``{scheme}`` filled in)."""
+    import ssl
+
+    from aiohttp import web
+
+    web_app = web.Application()
+    web_app.router.add_get("/", handler)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    context = None
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(pki.cert_file, pki.key_file)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    text = config_text(server.port, pki.ca_file, data_dir=data_dir, listen_port=free_port(),
+                       language="en") + (
+        "    services: [" + service.format(port=port, scheme="https" if tls else "http") + "]\n"
+        "alerting: {group_window: 500ms, recovery_hold: 500ms}\n"
+        "icmp: {interval: 500ms, jitter: 0s, echoes: 1, echo_interval: 10ms, timeout: 200ms}\n")
+    app = CollectorApp(parse_config_text(text, "collector.yml"))
+    try:
+        try:
+            await app.start()
+        except IcmpUnavailableError as err:
+            pytest.skip(f"ICMP sockets not permitted here: {err}")
+        try:
+            yield app
+        finally:
+            await app.stop()
+    finally:
+        await runner.cleanup()
+
+
 def test_a_failing_service_is_one_mail_and_its_recovery_another(
         server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
     """The real collector checks a real web server on loopback that answers 500 for a while."""
@@ -338,35 +378,15 @@ def test_a_failing_service_is_one_mail_and_its_recovery_another(
     async def page(request: web.Request) -> web.Response:
         return web.Response(status=500 if failing["now"] else 200, text="SIMPEG")
 
+    mark = len(server.received)
+
+    def events() -> list[str]:
+        return [r.message["X-Pantau-Event"] for r in server.received[mark:]]
+
     async def test() -> None:
-        web_app = web.Application()
-        web_app.router.add_get("/", page)
-        runner = web.AppRunner(web_app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        web_port = site._server.sockets[0].getsockname()[1]
-        text = config_text(server.port, pki.ca_file, data_dir=tmp_path,
-                           listen_port=free_port(), language="en")
-        text = text + (
-            "    services: [{kind: http, name: simpeg, title: SIMPEG, "
-            f'url: "http://127.0.0.1:{web_port}/", interval: 300ms, timeout: 200ms, '
-            "down_after: 2, up_after: 2}]\n"
-            "alerting: {group_window: 500ms, recovery_hold: 500ms}\n"
-            "icmp: {interval: 500ms, jitter: 0s, echoes: 1, echo_interval: 10ms, "
-            "timeout: 200ms}\n")
-        app = CollectorApp(parse_config_text(text, "collector.yml"))
-        mark = len(server.received)
-
-        def events() -> list[str]:
-            return [r.message["X-Pantau-Event"] for r in server.received[mark:]]
-
-        try:
-            await app.start()
-        except IcmpUnavailableError as err:
-            await runner.cleanup()
-            pytest.skip(f"ICMP sockets not permitted here: {err}")
-        try:
+        service = ('{{kind: http, name: simpeg, title: SIMPEG, url: "{scheme}://127.0.0.1:{port}/",'
+                   " interval: 300ms, timeout: 200ms, down_after: 2, up_after: 2}}")
+        async with collector_checking(server, pki, tmp_path, page, service) as app:
             services = app.context.services
             assert services is not None
             record = services.services[("bappeda", "simpeg")]
@@ -381,15 +401,48 @@ def test_a_failing_service_is_one_mail_and_its_recovery_another(
             checks = record.checks
             await async_wait_until(lambda: record.checks >= checks + 5, timeout=10,
                                    what="five more checks")
-        finally:
-            await app.stop()
-            await runner.cleanup()
-        assert events() == ["service_down", "service_recovered"]
-        down = server.received[mark].message
-        assert down["Subject"] == "[Pantau] SERVICE DOWN: SIMPEG (bappeda) — HTTP 500"
-        assert down["X-Pantau-Services"] == "bappeda/simpeg"
-        # The recipients of the site's mails get it: central and the site's group.
-        assert set(server.received[mark].rcpt_tos) == {"noc@kominfo.example.org",
-                                                       "it@bappeda.example.org"}
 
     asyncio.run(test())
+    assert events() == ["service_down", "service_recovered"]
+    down = server.received[mark].message
+    assert down["Subject"] == "[Pantau] SERVICE DOWN: SIMPEG (bappeda) — HTTP 500"
+    assert down["X-Pantau-Services"] == "bappeda/simpeg"
+    # The recipients of the site's mails get it: central and the site's group.
+    assert set(server.received[mark].rcpt_tos) == {"noc@kominfo.example.org",
+                                                   "it@bappeda.example.org"}
+
+
+def test_a_certificate_two_days_from_expiry_is_one_warning_mail(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    """The real collector checks a real HTTPS server whose certificate (from the test CA)
+    expires in two days: one warning, not one per check."""
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="PPID")
+
+    mark = len(server.received)
+    state: list[str] = []
+
+    def events() -> list[str]:
+        return [r.message["X-Pantau-Event"] for r in server.received[mark:]]
+
+    async def test() -> None:
+        service = ('{{kind: http, name: ppid, title: PPID, url: "{scheme}://127.0.0.1:{port}/",'
+                   f' ca_file: "{pki.ca_file}", interval: 300ms, timeout: 250ms}}}}')
+        async with collector_checking(server, pki, tmp_path, page, service, tls=True) as app:
+            services = app.context.services
+            assert services is not None
+            record = services.services[("bappeda", "ppid")]
+            await async_wait_until(lambda: "cert_expiring" in events(), timeout=10,
+                                   what="the certificate warning")
+            checks = record.checks
+            await async_wait_until(lambda: record.checks >= checks + 5, timeout=10,
+                                   what="five more checks")
+            state.append(record.state.value)
+
+    asyncio.run(test())
+    assert events() == ["cert_expiring"]
+    subject = server.received[mark].message["Subject"]
+    assert subject.startswith("[Pantau] CERTIFICATE EXPIRING: PPID (bappeda) — 1 d ")
+    assert state == ["degraded"]  # within warn_days (30)

@@ -370,3 +370,38 @@ def test_a_service_outage_ends_where_its_site_is_cut(world):
     assert [n.kind for n in sent] == [EventKind.DOWN]  # no service recovery
     [outage] = [o for o in log.between(0, clock.now + 1) if o.service]
     assert outage.ended_at == cut_at
+
+
+def cert_check(clock, days_left, expiry=None):
+    from collector.state.services import ServiceResult
+
+    return ServiceResult("opd", "simpeg", "http", clock.now, 0.2,
+                         cert_expiry=expiry or clock.now + days_left * 86400)
+
+
+def test_a_certificate_is_warned_once_per_threshold_also_across_restarts(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    expiry = clock.now + 20 * 86400
+    engine.on_service_result(cert_check(clock, 20, expiry))
+    [first] = run_for(engine, clock, 15)
+    assert (first.kind, first.service, first.cert_expiry) == (
+        EventKind.CERT_EXPIRING, "simpeg", expiry)
+    engine.on_service_result(cert_check(clock, 0, expiry))  # the same day again: nothing
+    assert run_for(engine, clock, 15) == []
+    clock.now = expiry - 13 * 86400  # crossed 14 days
+    engine.on_service_result(cert_check(clock, 0, expiry))
+    assert [n.kind for n in run_for(engine, clock, 15)] == [EventKind.CERT_EXPIRING]
+    restarted = make()  # a new engine on the same log: what was told stays told
+    restarted.on_service_result(cert_check(clock, 0, expiry))
+    assert run_for(restarted, clock, 15) == []
+    # A new certificate starts over; one first seen 5 days before expiry gets one warning.
+    restarted.on_service_result(cert_check(clock, 5))
+    assert [n.kind for n in run_for(restarted, clock, 15)] == [EventKind.CERT_EXPIRING]
+
+
+def test_a_certificate_far_from_expiry_is_not_told(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    engine.on_service_result(cert_check(clock, 45))
+    assert run_for(engine, clock, 15) == []

@@ -85,6 +85,9 @@ ERROR_CLEARED = Notification(EventKind.ERROR_CLEARED, T0 + 600, "bkd",
 SERVICE_DOWN = Notification(EventKind.SERVICE_DOWN, T0, "bkd", "Badan Kepegawaian Daerah",
                             service="simpeg", service_title="SIMPEG", failure="status",
                             status_code=502, started_at=T0 - 120, outage_id=7)
+CERT_EXPIRING = Notification(EventKind.CERT_EXPIRING, T0, "bkd", "Badan Kepegawaian Daerah",
+                             service="ppid", service_title="PPID",
+                             cert_expiry=T0 + 5 * 86400 + 3 * 3600)
 SERVICE_RECOVERED = Notification(EventKind.SERVICE_RECOVERED, T0 + 600, "bkd",
                                  "Badan Kepegawaian Daerah", service="simpeg",
                                  service_title="SIMPEG", started_at=T0 - 120,
@@ -112,6 +115,8 @@ SUBJECTS = [
      "[Pantau] STILL DOWN: diskominfo for 2 h 5 min"),
     (ERROR, "[Pantau] TIDAK DAPAT DIPERIKSA: bkd/fo", "[Pantau] CANNOT BE CHECKED: bkd/fo"),
     (ERROR_CLEARED, "[Pantau] DAPAT DIPERIKSA LAGI: bkd/fo", "[Pantau] CHECKED AGAIN: bkd/fo"),
+    (CERT_EXPIRING, "[Pantau] SERTIFIKAT SEGERA KEDALUWARSA: PPID (bkd) — 5 hari 3 jam",
+     "[Pantau] CERTIFICATE EXPIRING: PPID (bkd) — 5 d 3 h"),
     (SERVICE_DOWN, "[Pantau] LAYANAN TERGANGGU: SIMPEG (bkd) — HTTP 502",
      "[Pantau] SERVICE DOWN: SIMPEG (bkd) — HTTP 502"),
     (SERVICE_RECOVERED, "[Pantau] LAYANAN PULIH: SIMPEG (bkd) setelah 11 menit 15 detik",
@@ -373,6 +378,7 @@ def test_the_status_page_is_linked_when_public_url_is_set() -> None:
 EVERY_KIND = [
     DOWN, RECOVERED, LINK_DOWN, DEGRADED, FLAPPING, AGENT_SILENT, AGENT_BACK, REBOOT,
     REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED, SERVICE_DOWN, SERVICE_RECOVERED,
+    CERT_EXPIRING,
     *(dataclasses.replace(SERVICE_DOWN, failure=kind)
       for kind in ("timeout", "dns", "connect", "tls", "body", "other")),
     dataclasses.replace(DOWN, affected_services=(("diskominfo", "Portal"), ("bappeda", "SIMPEG"))),
@@ -416,7 +422,7 @@ def test_every_kind_is_rendered_in_each_language_without_a_word_of_the_other() -
     # Names from the config and the fixtures, and the office's time zone.
     names = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", " ".join((
         CONFIG, DISKOMINFO, BAPPEDA,
-        "core router web bappeda db pantau simpeg portal WITA Asia/Makassar")))}
+        "core router web bappeda db pantau simpeg portal ppid tls WITA Asia/Makassar")))}
     indonesian, english = vocabulary(INDONESIAN), vocabulary(ENGLISH)
     for language, own, other in (("id", indonesian, english), ("en", english, indonesian)):
         foreign = other - own - names
