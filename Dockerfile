@@ -13,6 +13,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY collector ./collector
 COPY agent ./agent
+COPY pantau_wire ./pantau_wire
 RUN python -m venv /opt/pantau \
  && /opt/pantau/bin/pip install --no-cache-dir --disable-pip-version-check .
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.protocol import FAMILY_BY_NAME
 from agent.readings import Sample
+from pantau_wire.agent_report import FAMILY_BY_NAME
 
 
 def _escape(value: str) -> str:

@@ -16,8 +16,8 @@ from enum import StrEnum
 from agent import __version__
 from agent.config import split_url
 from agent.http_client import Connection, ConnectionClosed, ProtocolError, TlsError, tls_context
-from agent.protocol import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 from agent.report import CONTENT_ENCODING, CONTENT_TYPE
+from pantau_wire.agent_report import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 
 
 class Outcome(StrEnum):

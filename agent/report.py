@@ -10,8 +10,8 @@ import json
 import math
 import zlib
 
-from agent.protocol import FORMAT_VERSION
 from agent.readings import Reading
+from pantau_wire.agent_report import FORMAT_VERSION
 
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "gzip"

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from agent.protocol import FAMILIES, Rejection
 from collector.ingest import AgentRegistry
+from pantau_wire.agent_report import FAMILIES, Rejection
 
 AGENT_LABELS = ["agent", "site"]
 

@@ -13,9 +13,9 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 
-from agent.protocol import Rejection
 from collector.config.agents import AgentClient, AgentsSettings
 from collector.ingest.validation import Report
+from pantau_wire.agent_report import Rejection
 
 log = logging.getLogger(__name__)
 # Names of unknown agents are logged once each, up to this many, so that a stream of made-up

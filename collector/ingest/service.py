@@ -18,11 +18,11 @@ from typing import Any
 
 from aiohttp import web
 
-from agent.protocol import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 from collector.config import CollectorConfig
 from collector.ingest.registry import AgentRecord, AgentRegistry
 from collector.ingest.reportlog import ReportLog
 from collector.ingest.validation import Rejected, Report, parse_report, quote
+from pantau_wire.agent_report import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 
 REPORT_LOG_FILE = "reports.sqlite3"
 _STATUS = {

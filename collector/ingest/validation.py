@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from agent.protocol import FAMILY_BY_NAME, FORMAT_VERSION, Rejection
+from pantau_wire.agent_report import FAMILY_BY_NAME, FORMAT_VERSION, Rejection
 
 MAX_LABEL_VALUE = 256
 _KEYS = frozenset({"version", "seq", "timestamp", "boot_time", "dropped", "samples"})
@@ -35,7 +35,7 @@ class Report:
     boot_time: float
     dropped: int
     families: dict[str, list[Series]]
-    """Samples by family name, in the order of ``agent.protocol.FAMILIES``."""
+    """Samples by family name, in the order of ``pantau_wire.agent_report.FAMILIES``."""
 
 
 def quote(value: object, limit: int = 60) -> str:

@@ -5,8 +5,8 @@ import io
 import pytest
 
 from agent.log import Log
-from agent.protocol import FAMILY_BY_NAME
 from agent.readings import HostReader, real_filesystems
+from pantau_wire.agent_report import FAMILY_BY_NAME
 from tests.support.fake_psutil import BOOT_TIME, PARTITIONS, FakePsutil, fake_reader_kwargs
 
 pytestmark = pytest.mark.unit
