@@ -138,13 +138,7 @@ class CollectorApp:
             log.exception("%s failed", target.title)
             return
         if self.alerting is not None:
-            self.alerting.transitions(list(outcome.transitions))
-            for reboot in outcome.reboots:
-                self.alerting.reboot(reboot)
-            if outcome.services:
-                self.alerting.engine.on_service_transitions(list(outcome.services))
-            for check in outcome.checks:
-                self.alerting.engine.on_service_result(check)
+            self.alerting.outcome(outcome)
 
     async def notify(self, notifications: list[Notification]) -> None:
         """Notifications that fell due, grouped by the engine: one mail, into the outbox."""

@@ -463,8 +463,9 @@ class AlertEngine:
             if link is None and outage.root == root)
 
     def _services_of(self, sites: list[str]) -> tuple[tuple[str, str], ...]:
-        return tuple((site, title) for (owner, _), title in self._service_titles.items()
-                     for site in (owner,) if site in sites)
+        """(site, title) of every service of ``sites``."""
+        return tuple((site, title) for (site, _), title in self._service_titles.items()
+                     if site in sites)
 
     def _cancel_down(self, key: Key) -> None:
         if self._group is not None:

@@ -16,6 +16,7 @@ from collector.alerting.outage_log import OutageLog
 from collector.config import CollectorConfig
 from collector.ingest import AgentIngest
 from collector.ingest.reportlog import BOOT_TIME_TOLERANCE
+from collector.probes import Outcome
 from collector.snmp.state import RebootEvent, SnmpState
 from collector.state import StateStore, Transition
 
@@ -50,6 +51,17 @@ class AlertService:
     def transitions(self, transitions: list[Transition]) -> None:
         if transitions:
             self.engine.on_transitions(transitions)
+
+    def outcome(self, outcome: Outcome) -> None:
+        """Everything one check changed: link and site states, reboots, services' states and
+        their certificates."""
+        self.transitions(list(outcome.transitions))
+        for reboot in outcome.reboots:
+            self.reboot(reboot)
+        if outcome.services:
+            self.engine.on_service_transitions(list(outcome.services))
+        for check in outcome.checks:
+            self.engine.on_service_result(check)
 
     def reboot(self, event: RebootEvent) -> None:
         self.engine.on_notification(Notification(

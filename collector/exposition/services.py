@@ -10,10 +10,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from collector.probes import ProbeContext
-from collector.state.services import ServiceState, ServiceStateKind
+from collector.state.services import FailureKind, ServiceState, ServiceStateKind
 
 LABELS = ["site", "service"]
-FAILURES = ("timeout", "dns", "connect", "tls", "status", "body", "other")
+FAILURES = tuple(kind.value for kind in FailureKind)
 LAST = " (last check)"
 
 

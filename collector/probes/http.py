@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -27,30 +25,17 @@ from cryptography import x509
 from collector.config import CollectorConfig
 from collector.config.services import HttpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
-from collector.probes.recording import ServiceRecorder, service_recorder, service_schedule
-from collector.state.services import ServiceResult
+from collector.probes.recording import (
+    CheckFailed,
+    ServiceRecorder,
+    resolve,
+    service_recorder,
+    service_schedule,
+)
+from collector.state.services import FailureKind, ServiceResult
 
 MAX_REDIRECTS = 10
 PHASES = ("resolve", "connect", "tls", "processing", "transfer")
-
-
-class FailureKind(StrEnum):
-    """Why a check failed. A small fixed set: it becomes a metric label."""
-
-    TIMEOUT = "timeout"
-    DNS = "dns"
-    CONNECT = "connect"
-    TLS = "tls"
-    STATUS = "status"
-    BODY = "body"
-    OTHER = "other"
-
-
-class _Failed(Exception):
-    def __init__(self, kind: FailureKind, detail: str, status: int | None = None) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -120,7 +105,7 @@ class HttpProbe:
         except TimeoutError:
             return self._result(spec, at, began, timing, FailureKind.TIMEOUT,
                                 f"no answer within {service.timeout:g} s", status, expiry)
-        except _Failed as failed:
+        except CheckFailed as failed:
             return self._result(spec, at, began, timing, failed.kind, str(failed),
                                 failed.status, expiry)
         return self._result(spec, at, began, timing, None, "", status, expiry)
@@ -142,7 +127,8 @@ class HttpProbe:
             for _ in range(MAX_REDIRECTS + 1):
                 parts = urlsplit(url)
                 host = parts.hostname or ""
-                address = await self._resolve(host, parts.port, parts.scheme, timing)
+                address = await resolve(
+                    host, parts.port or (443 if parts.scheme == "https" else 80), timing.phases)
                 target = parts._replace(netloc=_netloc(address, parts.port)).geturl()
                 extensions: dict[str, Any] = {"trace": timing.trace}
                 if parts.scheme == "https":
@@ -152,9 +138,9 @@ class HttpProbe:
                 try:
                     response = await client.send(request, stream=True)
                 except httpx.ConnectError as err:
-                    raise _Failed(_connect_kind(err), _reason(err)) from None
+                    raise CheckFailed(_connect_kind(err), _reason(err)) from None
                 except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as err:
-                    raise _Failed(FailureKind.OTHER, _reason(err)) from None
+                    raise CheckFailed(FailureKind.OTHER, _reason(err)) from None
                 try:
                     expiry = _expiry(response) or expiry
                     if service.follow_redirects and response.is_redirect and \
@@ -166,18 +152,8 @@ class HttpProbe:
                     await response.aclose()
                 _judge(service, response.status_code, body)
                 return response.status_code, expiry
-        raise _Failed(FailureKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
+        raise CheckFailed(FailureKind.OTHER, f"more than {MAX_REDIRECTS} redirects")
 
-    async def _resolve(self, host: str, port: int | None, scheme: str, timing: _Timing) -> str:
-        started = time.monotonic()
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port or (443 if scheme == "https" else 80), type=socket.SOCK_STREAM)
-        except socket.gaierror as err:
-            raise _Failed(FailureKind.DNS, f"cannot resolve {host}: {err.strerror}") from None
-        finally:
-            timing.phases["resolve"] += time.monotonic() - started
-        return str(infos[0][4][0])
 
 
 def _netloc(address: str, port: int | None) -> str:
@@ -188,30 +164,30 @@ def _netloc(address: str, port: int | None) -> str:
 async def _read(response: httpx.Response, limit: int, status: int) -> bytes:
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise _Failed(FailureKind.BODY, f"body of {length} bytes is over the {limit}-byte limit",
-                      status)
+        raise CheckFailed(FailureKind.BODY,
+                          f"body of {length} bytes is over the {limit}-byte limit", status)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in response.aiter_raw():
             size += len(chunk)
             if size > limit:
-                raise _Failed(FailureKind.BODY, f"body over the {limit}-byte limit", status)
+                raise CheckFailed(FailureKind.BODY, f"body over the {limit}-byte limit", status)
             chunks.append(chunk)
     except httpx.HTTPError as err:
-        raise _Failed(FailureKind.OTHER, _reason(err), status) from None
+        raise CheckFailed(FailureKind.OTHER, _reason(err), status) from None
     return b"".join(chunks)
 
 
 def _judge(service: HttpService, status: int, body: bytes) -> None:
     expected = status in service.expect_status if service.expect_status else 200 <= status < 300
     if not expected:
-        raise _Failed(FailureKind.STATUS, f"HTTP {status}", status)
+        raise CheckFailed(FailureKind.STATUS, f"HTTP {status}", status)
     text = body.decode("utf-8", errors="replace")
     if service.body_match is not None and not re.search(service.body_match, text):
-        raise _Failed(FailureKind.BODY, f"body does not match {service.body_match!r}", status)
+        raise CheckFailed(FailureKind.BODY, f"body does not match {service.body_match!r}", status)
     if service.body_not_match is not None and re.search(service.body_not_match, text):
-        raise _Failed(FailureKind.BODY, f"body matches {service.body_not_match!r}", status)
+        raise CheckFailed(FailureKind.BODY, f"body matches {service.body_not_match!r}", status)
 
 
 def _expiry(response: httpx.Response) -> float | None:

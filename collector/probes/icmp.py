@@ -33,6 +33,8 @@ class RoundResult:
     site: str
     results: Mapping[str, PingResult]
     duration: float
+    max_gap: float
+    """The spec's: how late the next round may come for the time between to be monitored."""
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
@@ -64,7 +66,7 @@ class IcmpProbe:
         results = await self.pinger.ping(list(spec.targets), spec.echoes, spec.echo_interval,
                                          spec.timeout)
         return RoundResult(spec.site, {r.target: r for r in results},
-                           time.monotonic() - started)
+                           time.monotonic() - started, spec.max_gap)
 
     def close(self) -> None:
         self.pinger.close()
@@ -76,11 +78,10 @@ class IcmpProbe:
 class IcmpRecorder:
     """Rounds into the state store; the site's judged time into the monitoring ledger."""
 
-    def __init__(self, context: ProbeContext, max_gaps: Mapping[str, float]) -> None:
+    def __init__(self, context: ProbeContext) -> None:
         self._context = context
         self._store: StateStore = context.store
         self._clock: Callable[[], float] = context.clock
-        self._max_gaps = max_gaps
 
     def record(self, result: RoundResult) -> Outcome:
         transitions = self._store.record_round(result.site, result.results, result.duration)
@@ -89,13 +90,12 @@ class IcmpRecorder:
             if self._store.sites[result.site].state in (LinkState.UNKNOWN, LinkState.ERROR):
                 ledger.not_judged(result.site)
             else:
-                ledger.judged(result.site, self._clock(), self._max_gaps[result.site])
+                ledger.judged(result.site, self._clock(), result.max_gap)
         return Outcome(tuple(transitions))
 
 
 def build(context: ProbeContext) -> tuple[IcmpProbe, IcmpRecorder]:
-    gaps = {item.spec.site: item.spec.max_gap for item in schedule(context.config)}
-    return IcmpProbe(context.config), IcmpRecorder(context, gaps)
+    return IcmpProbe(context.config), IcmpRecorder(context)
 
 
 KIND = ProbeKind("icmp", schedule, build, exposition="collector.exposition.links")

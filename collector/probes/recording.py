@@ -3,12 +3,38 @@ recorder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import socket
+import time
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from collector.config import CollectorConfig
 from collector.probes.base import Outcome, ProbeContext, Scheduled
-from collector.state.services import ServiceResult, ServiceState
+from collector.state.services import FailureKind, ServiceResult, ServiceState
+
+
+class CheckFailed(Exception):
+    """A service check failed for ``kind``; ``status`` when an HTTP answer came."""
+
+    def __init__(self, kind: FailureKind, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.status = status
+
+
+async def resolve(host: str, port: int, phases: MutableMapping[str, float]) -> str:
+    """The first address of ``host``, the time it took added to the `resolve` phase."""
+    started = time.monotonic()
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise CheckFailed(FailureKind.DNS, f"cannot resolve {host}: {err.strerror}") from None
+    finally:
+        phases["resolve"] = phases.get("resolve", 0.0) + time.monotonic() - started
+    return str(infos[0][4][0])
+
 
 # Spreading the first checks over this keeps a restarted collector from calling every
 # agency's application at the same instant.

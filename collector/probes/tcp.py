@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -17,8 +16,14 @@ from cryptography import x509
 from collector.config import CollectorConfig
 from collector.config.services import TcpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
-from collector.probes.recording import ServiceRecorder, service_recorder, service_schedule
-from collector.state.services import ServiceResult
+from collector.probes.recording import (
+    CheckFailed,
+    ServiceRecorder,
+    resolve,
+    service_recorder,
+    service_schedule,
+)
+from collector.state.services import FailureKind, ServiceResult
 
 BANNER_LIMIT = 4096
 
@@ -27,12 +32,6 @@ BANNER_LIMIT = 4096
 class TcpCheck:
     site: str
     service: TcpService
-
-
-class _Failed(Exception):
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
@@ -54,14 +53,14 @@ class TcpProbe:
         phases = {"resolve": 0.0, "connect": 0.0, "tls": 0.0}
         began, at = time.monotonic(), time.time()
         expiry: list[float] = []
-        failure: str | None = None
+        failure: FailureKind | None = None
         detail = ""
         try:
             async with asyncio.timeout(service.timeout):
                 await self._check(service, phases, expiry)
         except TimeoutError:
-            failure, detail = "timeout", f"no answer within {service.timeout:g} s"
-        except _Failed as failed:
+            failure, detail = FailureKind.TIMEOUT, f"no answer within {service.timeout:g} s"
+        except CheckFailed as failed:
             failure, detail = failed.kind, str(failed)
         return ServiceResult(site=spec.site, service=service.name, kind="tcp", at=at,
                              duration=time.monotonic() - began, failure=failure,
@@ -70,20 +69,13 @@ class TcpProbe:
 
     async def _check(self, service: TcpService, phases: dict[str, float],
                      expiry: list[float]) -> None:
-        started = time.monotonic()
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                service.host, service.port, type=socket.SOCK_STREAM)
-        except socket.gaierror as err:
-            raise _Failed("dns", f"cannot resolve {service.host}: {err.strerror}") from None
-        finally:
-            phases["resolve"] = time.monotonic() - started
-        address = infos[0][4][0]
+        address = await resolve(service.host, service.port, phases)
         started = time.monotonic()
         try:
             reader, writer = await asyncio.open_connection(address, service.port)
         except OSError as err:
-            raise _Failed("connect", f"{address}:{service.port}: {err.strerror or err}") from None
+            raise CheckFailed(FailureKind.CONNECT,
+                              f"{address}:{service.port}: {err.strerror or err}") from None
         finally:
             phases["connect"] = time.monotonic() - started
         try:
@@ -92,7 +84,7 @@ class TcpProbe:
                 try:
                     await writer.start_tls(_context(service), server_hostname=service.host)
                 except (ssl.SSLError, OSError) as err:
-                    raise _Failed("tls", str(err)) from None
+                    raise CheckFailed(FailureKind.TLS, str(err)) from None
                 finally:
                     phases["tls"] = time.monotonic() - started
                 tls = writer.get_extra_info("ssl_object")
@@ -124,7 +116,7 @@ async def _expect(reader: asyncio.StreamReader, pattern: str) -> None:
     if re.search(pattern, seen.decode("utf-8", errors="replace")):
         return
     shown = seen[:60].decode("utf-8", errors="replace")
-    raise _Failed("body", f"answer {shown!r} does not match {pattern!r}")
+    raise CheckFailed(FailureKind.BODY, f"answer {shown!r} does not match {pattern!r}")
 
 
 def _context(service: TcpService) -> ssl.SSLContext:

@@ -19,6 +19,18 @@ from collector.state.health import LinkState
 from collector.state.store import StateStore
 
 
+class FailureKind(StrEnum):
+    """Why a service's check failed. A small fixed set: it becomes a metric label."""
+
+    TIMEOUT = "timeout"
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    STATUS = "status"
+    BODY = "body"
+    OTHER = "other"
+
+
 class ServiceStateKind(StrEnum):
     UNKNOWN = "unknown"
     UP = "up"

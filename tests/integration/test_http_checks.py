@@ -13,6 +13,7 @@ from cryptography import x509
 from collector.config import parse_config_text
 from collector.probes.http import HttpCheck, HttpProbe
 from tests.support.tls import make_pki
+from tests.support.web_app import serve_app, server_context
 
 pytestmark = pytest.mark.integration
 
@@ -77,18 +78,7 @@ def pki(tmp_path_factory):
 
 
 async def serve(pki, tls: bool):
-    import ssl
-
-    runner = web.AppRunner(app())
-    await runner.setup()
-    context = None
-    if tls:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(pki.cert_file, pki.key_file)
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    return runner, port
+    return await serve_app(app(), server_context(pki.cert_file, pki.key_file) if tls else None)
 
 
 def run(pki, tls: bool, make_check):

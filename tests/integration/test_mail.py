@@ -334,21 +334,14 @@ async def collector_checking(server: SmtpServer, pki: TestPki, data_dir: Path, h
                              service: str, tls: bool = False):
     """A real web server on loopback (``handler`` answers GET /), and the real collector
     checking it as ``service`` of bappeda (``{port}`` and ``{scheme}`` filled in)."""
-    import ssl
-
     from aiohttp import web
+
+    from tests.support.web_app import serve_app, server_context
 
     web_app = web.Application()
     web_app.router.add_get("/", handler)
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    context = None
-    if tls:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(pki.cert_file, pki.key_file)
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    runner, port = await serve_app(
+        web_app, server_context(pki.cert_file, pki.key_file) if tls else None)
     text = config_text(server.port, pki.ca_file, data_dir=data_dir, listen_port=free_port(),
                        language="en") + (
         "    services: [" + service.format(port=port, scheme="https" if tls else "http") + "]\n"

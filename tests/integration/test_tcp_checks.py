@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import ssl
 
 import pytest
 from cryptography import x509
@@ -13,6 +12,7 @@ from cryptography import x509
 from collector.config import parse_config_text
 from collector.probes.tcp import TcpCheck, TcpProbe
 from tests.support.tls import make_pki
+from tests.support.web_app import server_context
 
 pytestmark = pytest.mark.integration
 
@@ -78,8 +78,7 @@ def test_a_silent_listener_ends_by_the_timeout():
 
 
 def test_tls_with_the_test_ca_and_the_certificates_expiry(pki):
-    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server.load_cert_chain(pki.cert_file, pki.key_file)
+    server = server_context(pki.cert_file, pki.key_file)
     result, _ = run(lambda port: check(port, tls="true", ca_file=pki.ca_file,
                                        expect='"^220 "'), tls=server)
     assert result.success, result.detail
