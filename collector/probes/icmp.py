@@ -3,6 +3,7 @@ targets through the shared-socket pinger; the store judges the links from it."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -13,6 +14,8 @@ from collector.icmp import Pinger, PingResult
 from collector.probes.base import Outcome, ProbeContext, ProbeKind, Scheduled
 from collector.state import LinkState, StateStore
 from collector.state.ledger import GAP_FACTOR
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class IcmpRecorder:
         self._clock: Callable[[], float] = context.clock
 
     def record(self, result: RoundResult) -> Outcome:
+        rounds = result.results.values()
+        log.debug("round of %s: %d targets, %d of %d replies, %.3f s", result.site, len(rounds),
+                  sum(r.received for r in rounds), sum(r.sent for r in rounds), result.duration)
         transitions = self._store.record_round(result.site, result.results, result.duration)
         ledger = self._context.ledger
         if ledger is not None:
