@@ -49,6 +49,11 @@ class ServiceCollector(Collector):
         failed = GaugeMetricFamily("pantau_service_check_failure",
                                    "1 for the reason the last check failed, 0 for the others",
                                    labels=[*LABELS, "kind"])
+        lookup = GaugeMetricFamily("probe_dns_lookup_time_seconds",
+                                   "How long the DNS query took" + LAST, labels=LABELS)
+        answer_rrs = GaugeMetricFamily("probe_dns_answer_rrs",
+                                       "Records in the answer section of the DNS answer" + LAST,
+                                       labels=LABELS)
         checks = CounterMetricFamily("pantau_service_checks", "Checks made", labels=LABELS)
         failures = CounterMetricFamily("pantau_service_check_failures",
                                        "Checks that failed, by reason", labels=[*LABELS, "kind"])
@@ -67,10 +72,15 @@ class ServiceCollector(Collector):
                 failed.add_metric([*labels, kind], float(last.failure == kind))
             success.add_metric(labels, float(last.success))
             duration.add_metric(labels, last.duration)
-            status.add_metric(labels, float(last.status_code or 0))
-            for phase, seconds in last.phases.items():
-                phases.add_metric([*labels, phase], seconds)
+            if record.service.kind == "http":
+                status.add_metric(labels, float(last.status_code or 0))
+                for phase, seconds in last.phases.items():
+                    phases.add_metric([*labels, phase], seconds)
+            elif record.service.kind == "dns":
+                lookup.add_metric(labels, last.phases.get("lookup", 0.0))
+                if last.answers is not None:
+                    answer_rrs.add_metric(labels, last.answers)
             if last.cert_expiry is not None:
                 expiry.add_metric(labels, last.cert_expiry)
-        yield from (success, duration, status, phases, expiry, state, since, failed, checks,
-                    failures)
+        yield from (success, duration, status, phases, expiry, lookup, answer_rrs, state, since,
+                    failed, checks, failures)

@@ -27,6 +27,7 @@ from collector.config.services import HttpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
 from collector.probes.recording import (
     CheckFailed,
+    ServiceCheck,
     ServiceRecorder,
     resolve,
     service_recorder,
@@ -38,10 +39,7 @@ MAX_REDIRECTS = 10
 PHASES = ("resolve", "connect", "tls", "processing", "transfer")
 
 
-@dataclass(frozen=True)
-class HttpCheck:
-    site: str
-    service: HttpService
+HttpCheck = ServiceCheck[HttpService]
 
 
 @dataclass
@@ -65,7 +63,7 @@ class _Timing:
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
-    return service_schedule(config, "http", HttpService, HttpCheck)
+    return service_schedule(config, "http", HttpService)
 
 
 class HttpProbe:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, MutableMapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from collector.config import CollectorConfig
 from collector.probes.base import Outcome, ProbeContext, Scheduled
 from collector.state.services import FailureKind, ServiceResult, ServiceState
+
+S = TypeVar("S")
 
 
 class CheckFailed(Exception):
@@ -21,6 +24,28 @@ class CheckFailed(Exception):
         super().__init__(detail)
         self.kind = kind
         self.status = status
+
+
+async def run_check(timeout: float, check: Awaitable[None]) -> tuple[FailureKind | None, str]:
+    """Why ``check`` failed within ``timeout`` and how (None, "" if it did not)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await check
+    except TimeoutError:
+        return FailureKind.TIMEOUT, f"no answer within {timeout:g} s"
+    except CheckFailed as failed:
+        return failed.kind, str(failed)
+    return None, ""
+
+
+class PerCheckProbe:
+    """A probe that opens what it needs for each check and keeps nothing between them."""
+
+    def open(self) -> None:
+        """Connections and sockets are made per check."""
+
+    def close(self) -> None:
+        """Nothing is kept between checks."""
 
 
 async def resolve(host: str, port: int, phases: MutableMapping[str, float]) -> str:
@@ -41,13 +66,21 @@ async def resolve(host: str, port: int, phases: MutableMapping[str, float]) -> s
 FIRST_CHECK_SPREAD = 10.0
 
 
-def service_schedule(config: CollectorConfig, kind: str, model: type,
-                     spec: Callable[[str, Any], Any]) -> list[Scheduled]:
+@dataclass(frozen=True)
+class ServiceCheck(Generic[S]):
+    """What one check of one service is given: its site and its frozen config."""
+
+    site: str
+    service: S
+
+
+def service_schedule(config: CollectorConfig, kind: str, model: type) -> list[Scheduled]:
     """Every service of type ``model`` of every site, on its own interval."""
     return [Scheduled(
         kind=kind, key=f"{kind}:{site.name}/{service.name}",
         title=f"{kind.upper()} check of {site.name}/{service.name}", interval=service.interval,
-        first_within=min(service.interval, FIRST_CHECK_SPREAD), spec=spec(site.name, service))
+        first_within=min(service.interval, FIRST_CHECK_SPREAD),
+        spec=ServiceCheck(site.name, service))
         for site in config.sites for service in site.services if isinstance(service, model)]
 
 

@@ -9,7 +9,6 @@ import contextlib
 import re
 import ssl
 import time
-from dataclasses import dataclass
 
 from cryptography import x509
 
@@ -18,8 +17,11 @@ from collector.config.services import TcpService
 from collector.probes.base import ProbeContext, ProbeKind, Scheduled
 from collector.probes.recording import (
     CheckFailed,
+    PerCheckProbe,
+    ServiceCheck,
     ServiceRecorder,
     resolve,
+    run_check,
     service_recorder,
     service_schedule,
 )
@@ -28,23 +30,14 @@ from collector.state.services import FailureKind, ServiceResult
 BANNER_LIMIT = 4096
 
 
-@dataclass(frozen=True)
-class TcpCheck:
-    site: str
-    service: TcpService
+TcpCheck = ServiceCheck[TcpService]
 
 
 def schedule(config: CollectorConfig) -> list[Scheduled]:
-    return service_schedule(config, "tcp", TcpService, TcpCheck)
+    return service_schedule(config, "tcp", TcpService)
 
 
-class TcpProbe:
-    def open(self) -> None:
-        """Connections are made per check."""
-
-    def close(self) -> None:
-        """Nothing is kept between checks."""
-
+class TcpProbe(PerCheckProbe):
     def describe(self) -> str:
         return "TCP"
 
@@ -53,15 +46,8 @@ class TcpProbe:
         phases = {"resolve": 0.0, "connect": 0.0, "tls": 0.0}
         began, at = time.monotonic(), time.time()
         expiry: list[float] = []
-        failure: FailureKind | None = None
-        detail = ""
-        try:
-            async with asyncio.timeout(service.timeout):
-                await self._check(service, phases, expiry)
-        except TimeoutError:
-            failure, detail = FailureKind.TIMEOUT, f"no answer within {service.timeout:g} s"
-        except CheckFailed as failed:
-            failure, detail = failed.kind, str(failed)
+        failure, detail = await run_check(service.timeout,
+                                          self._check(service, phases, expiry))
         return ServiceResult(site=spec.site, service=service.name, kind="tcp", at=at,
                              duration=time.monotonic() - began, failure=failure,
                              detail=detail[:200], phases=phases,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from collector.config import CollectorConfig
-from collector.config.services import HttpService, TcpService
+from collector.config.services import Service
 from collector.state.health import LinkState
 from collector.state.store import StateStore
 
@@ -55,6 +55,8 @@ class ServiceResult:
     phases: Mapping[str, float] = field(default_factory=dict)
     cert_expiry: float | None = None
     """When the server's certificate expires (Unix time), for https."""
+    answers: int | None = None
+    """Records in a DNS answer's answer section, for dns."""
 
     @property
     def success(self) -> bool:
@@ -74,7 +76,7 @@ class ServiceTransition:
 
 
 class ServiceRecord:
-    def __init__(self, site: str, service: HttpService | TcpService, now: float) -> None:
+    def __init__(self, site: str, service: Service, now: float) -> None:
         self.site = site
         self.service = service
         self.state = ServiceStateKind.UNKNOWN

@@ -16,6 +16,7 @@ from collector.app import CollectorApp
 from collector.config import parse_config_text
 from collector.errors import IcmpUnavailableError
 from tests.support.collector_process import free_port
+from tests.support.dns_server import DnsServer
 from tests.support.fake_psutil import fake_reader_kwargs
 from tests.support.metrics import scrape, value
 from tests.support.snmpd import SnmpAgent, free_udp_port
@@ -40,6 +41,8 @@ sites:
     services:
       - {kind: http, name: status, url: "http://127.0.0.1:%(port)d/healthz", interval: 1s,
          timeout: 500ms}
+      - {kind: dns, name: ns, server: 127.0.0.1, port: %(dns_port)d, query_name: core.test,
+         interval: 1s, timeout: 500ms}
   - name: opd
     links:
       - {name: fo, kind: fiber, parent: core, targets: [127.0.0.2, "::1"]}
@@ -87,8 +90,12 @@ def served(text: str) -> dict[str, tuple[str, set[str]]]:
 
 
 async def run_collector(tmp_path, check):
-    with SnmpAgent(port=free_udp_port()) as agent:
-        text = CONFIG % {"tmp": tmp_path, "port": free_port(), "snmp_port": agent.port}
+    (tmp_path / "dns").mkdir()
+    with SnmpAgent(port=free_udp_port()) as agent, \
+            DnsServer(tmp_path / "dns", "127.0.0.1", free_udp_port(),
+                      {"core.test": "127.0.0.1"}) as dns:
+        text = CONFIG % {"tmp": tmp_path, "port": free_port(), "snmp_port": agent.port,
+                         "dns_port": dns.port}
         app = CollectorApp(parse_config_text(text, "test.yml"))
         try:
             await app.start()
@@ -109,7 +116,8 @@ def test_metrics_match_the_catalogue_both_ways(tmp_path):
             lambda: all(s.rounds >= 2 for s in app.store.sites.values())
             and app.snmp_state.devices[("core", "router")].polls >= 1
             and app.context.services is not None
-            and app.context.services.services[("core", "status")].checks >= 1,
+            and all(record.checks >= 1
+                    for record in app.context.services.services.values()),
             timeout=10, what="two rounds of every site, a poll of the router, a service check")
         await asyncio.to_thread(push_every_family, base)
         text = await asyncio.to_thread(scrape, base + "/metrics")
