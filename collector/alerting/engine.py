@@ -103,8 +103,8 @@ class AlertEngine:
         self._titles = {name: self._topology.title(name) for name in self._topology.names()}
         self._service_titles = {(site.name, service.name): service.title
                                 for site in config.sites for service in site.services}
-        self._warn_days = {(site.name, service.name): service.warn_days
-                           for site in config.sites for service in site.services}
+        self._services = {(site.name, service.name): service
+                          for site in config.sites for service in site.services}
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -115,6 +115,9 @@ class AlertEngine:
         self._episode_end: dict[Key, float] = {}
         self._degraded_since: dict[Key, float] = {}
         self._degraded_told: set[Key] = set()
+        # A service answering slower than its degraded_latency: since when, and how slow.
+        self._slow_since: dict[tuple[str, str], tuple[float, float]] = {}
+        self._slow_told: set[tuple[str, str]] = set()
         self._errors_told: set[Key] = set()
         self._group: _Group | None = None
         self._service_open: dict[tuple[str, str], _Outage] = {}
@@ -252,7 +255,9 @@ class AlertEngine:
         nearest, when several are crossed at once); kept across restarts, and started over
         for a new certificate."""
         expiry = result.cert_expiry
-        limit = self._warn_days.get((result.site, result.service))
+        self._follow_speed(result)
+        service = self._services.get((result.site, result.service))
+        limit = service.warn_days if service is not None else None
         if expiry is None or limit is None:
             return
         days_left = (expiry - result.at) / 86400
@@ -268,8 +273,21 @@ class AlertEngine:
         self._queue(Notification(
             EventKind.CERT_EXPIRING, result.at, result.site, self._titles[result.site],
             service=result.service,
-            service_title=self._service_titles[(result.site, result.service)],
-            cert_expiry=expiry))
+            service_title=service.title, cert_expiry=expiry))
+
+    def _follow_speed(self, result: ServiceResult) -> None:
+        """A service slower than its limit, check after check, is told once when that has
+        lasted `alerting.degraded_after` (like a degraded link); any check that is fast, or
+        fails, ends the streak."""
+        key = (result.site, result.service)
+        service = self._services.get(key)
+        limit = service.degraded_latency if service is not None else None
+        if limit is not None and result.success and result.duration >= limit:
+            began = self._slow_since.get(key, (result.at, 0.0))[0]
+            self._slow_since[key] = (began, result.duration)
+        else:
+            self._slow_since.pop(key, None)
+            self._slow_told.discard(key)
 
     def _withdraw(self, kind: EventKind, key: tuple[str, str]) -> None:
         if self._group is not None:
@@ -386,6 +404,7 @@ class AlertEngine:
         now = self._clock()
         due: list[Notification] = []
         self._check_degraded(now)
+        self._check_slow(now)
         self._check_stable(now)
         if self._group is not None and now >= self._group.deadline:
             group, self._group = self._group, None
@@ -506,6 +525,19 @@ class AlertEngine:
             self._queue(Notification(EventKind.DEGRADED, now, site, self._titles[site],
                                      link=link, started_at=since, loss_before=loss,
                                      rtt_before=rtt))
+
+    def _check_slow(self, now: float) -> None:
+        for key, (since, latency) in self._slow_since.items():
+            if key in self._slow_told or now - since < self._settings.degraded_after:
+                continue
+            self._slow_told.add(key)
+            site, name = key
+            if self._calendar is not None and self._calendar.active(site, now):
+                continue
+            self._queue(Notification(
+                EventKind.SERVICE_SLOW, now, site, self._titles[site], service=name,
+                service_title=self._services[key].title, started_at=since, latency=latency,
+                latency_limit=self._services[key].degraded_latency))
 
     def _check_stable(self, now: float) -> None:
         for key in list(self._flapping):

@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     SERVICE_DOWN = "service_down"
     """A service of a site that is still reached fails its checks (down_after in a row)."""
     SERVICE_RECOVERED = "service_recovered"
+    SERVICE_SLOW = "service_slow"
+    """A service has answered slower than its degraded_latency for alerting.degraded_after."""
     CERT_EXPIRING = "cert_expiring"
     """A service's certificate expires within 30, 14, 7, 3 or 1 days: once per threshold."""
 
@@ -80,6 +82,10 @@ class Notification:
     status_code: int | None = None
     cert_expiry: float | None = None
     """When the service's certificate expires (Unix time), for a certificate warning."""
+    latency: float | None = None
+    """For a slow service: how long its last check took (seconds)."""
+    latency_limit: float | None = None
+    """For a slow service: its degraded_latency (seconds)."""
     affected_services: tuple[tuple[str, str], ...] = ()
     """For a cut: (site, service title) of every service of the sites it cuts off."""
     reason: str | None = None

@@ -164,6 +164,8 @@ def _summary(n: Notification, words: Words, *, long: bool) -> str:
         return f"{headline}: {place} — {_failure(n, words)}"
     if n.kind is EventKind.CERT_EXPIRING and n.cert_expiry is not None:
         return f"{headline}: {place} — " + format_span(words, max(n.cert_expiry - n.at, 0))
+    if n.kind is EventKind.SERVICE_SLOW and n.latency is not None:
+        return f"{headline}: {place} — {format_rtt(words, n.latency)}"
     if n.kind is EventKind.SERVICE_RECOVERED and n.duration is not None:
         return f"{headline}: {place} " + words.after.format(
             duration=format_span(words, n.duration))
@@ -250,6 +252,10 @@ def _block(n: Notification, words: Words, zone: ZoneInfo) -> _Block:
     if n.cert_expiry is not None:
         rows.append((label["cert_expiry"], format_time(words, n.cert_expiry, zone)))
         rows.append((label["cert_left"], format_span(words, max(n.cert_expiry - n.at, 0))))
+    if n.latency is not None:
+        rows.append((label["latency"], format_rtt(words, n.latency)))
+    if n.latency_limit is not None:
+        rows.append((label["latency_limit"], format_rtt(words, n.latency_limit)))
     if n.affected_services:
         rows.append((label["services_affected"],
                      ", ".join(f"{title} ({site})" for site, title in n.affected_services)))

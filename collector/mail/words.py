@@ -71,6 +71,7 @@ INDONESIAN = Words(
         EventKind.REMINDER: "MASIH PUTUS", EventKind.ERROR: "TIDAK DAPAT DIPERIKSA",
         EventKind.ERROR_CLEARED: "DAPAT DIPERIKSA LAGI",
         EventKind.SERVICE_DOWN: "LAYANAN TERGANGGU", EventKind.SERVICE_RECOVERED: "LAYANAN PULIH",
+        EventKind.SERVICE_SLOW: "LAYANAN LAMBAT",
         EventKind.CERT_EXPIRING: "SERTIFIKAT SEGERA KEDALUWARSA",
     },
     sentence={
@@ -87,6 +88,7 @@ INDONESIAN = Words(
         EventKind.ERROR_CLEARED: "{what} dapat diperiksa lagi.",
         EventKind.SERVICE_DOWN: "{what} tidak berfungsi; lokasinya masih terhubung.",
         EventKind.SERVICE_RECOVERED: "{what} berfungsi kembali.",
+        EventKind.SERVICE_SLOW: "{what} menjawab lebih lambat dari batasnya.",
         EventKind.CERT_EXPIRING: ("Sertifikat TLS {what} segera kedaluwarsa; perpanjang "
                                   "sebelum tanggalnya agar pengguna tidak melihat peringatan."),
     },
@@ -116,6 +118,7 @@ INDONESIAN = Words(
         "changes": "Perubahan status", "reason": "Sebab", "service": "Layanan",
         "failure": "Masalah", "services_affected": "Layanan terdampak",
         "cert_expiry": "Kedaluwarsa", "cert_left": "Sisa waktu",
+        "latency": "Waktu jawab", "latency_limit": "Batas",
     },
     yes_planned="ya, pemeliharaan terjadwal",
     no="tidak",
@@ -161,6 +164,7 @@ ENGLISH = Words(
         EventKind.REMINDER: "STILL DOWN", EventKind.ERROR: "CANNOT BE CHECKED",
         EventKind.ERROR_CLEARED: "CHECKED AGAIN",
         EventKind.SERVICE_DOWN: "SERVICE DOWN", EventKind.SERVICE_RECOVERED: "SERVICE RECOVERED",
+        EventKind.SERVICE_SLOW: "SERVICE SLOW",
         EventKind.CERT_EXPIRING: "CERTIFICATE EXPIRING",
     },
     sentence={
@@ -177,6 +181,7 @@ ENGLISH = Words(
         EventKind.ERROR_CLEARED: "{what} can be checked again.",
         EventKind.SERVICE_DOWN: "{what} is not working; the site is still reached.",
         EventKind.SERVICE_RECOVERED: "{what} is working again.",
+        EventKind.SERVICE_SLOW: "{what} answers slower than its limit.",
         EventKind.CERT_EXPIRING: ("The TLS certificate of {what} expires soon; renew it before "
                                   "the date so that users see no warning."),
     },
@@ -206,6 +211,7 @@ ENGLISH = Words(
         "changes": "Changes of state", "reason": "Reason", "service": "Service",
         "failure": "Problem", "services_affected": "Services affected",
         "cert_expiry": "Expires", "cert_left": "Time left",
+        "latency": "Answer time", "latency_limit": "Limit",
     },
     yes_planned="yes, scheduled maintenance",
     no="no",

@@ -23,7 +23,8 @@ sites:
     links: [{name: uplink, kind: fiber, targets: [192.0.2.1]}]
   - name: opd
     links: [{name: fo, kind: fiber, parent: core, targets: [192.0.2.2]}]
-    services: [{kind: http, name: simpeg, title: SIMPEG, url: "https://simpeg.example.org/"}]
+    services: [{kind: http, name: simpeg, title: SIMPEG, url: "https://simpeg.example.org/",
+                degraded_latency: 1s}]
   - name: relay
     links: [{name: radio, kind: wireless, parent: core, targets: [192.0.2.3]}]
   - name: hotspot-a
@@ -405,3 +406,45 @@ def test_a_certificate_far_from_expiry_is_not_told(world):
     engine = make()
     engine.on_service_result(cert_check(clock, 45))
     assert run_for(engine, clock, 15) == []
+
+
+def checks_every_10s(engine, clock, seconds, duration, failure=None):
+    """Checks of SIMPEG every 10 s for ``seconds``, each taking ``duration``; what went out."""
+    from collector.state.services import ServiceResult
+
+    sent = []
+    end = clock.now + seconds
+    while clock.now < end:
+        engine.on_service_result(ServiceResult("opd", "simpeg", "http", clock.now, duration,
+                                               failure))
+        sent += run_for(engine, clock, 10)
+    return sent
+
+
+def test_a_service_slower_than_its_limit_for_degraded_after_is_told_once(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    began = clock.now
+    assert checks_every_10s(engine, clock, 50, duration=1.5) == []  # not yet 60 s
+    [slow] = checks_every_10s(engine, clock, 20, duration=2.5)
+    assert (slow.kind, slow.service, slow.started_at, slow.latency, slow.latency_limit) == (
+        EventKind.SERVICE_SLOW, "simpeg", began, 2.5, 1.0)
+    assert checks_every_10s(engine, clock, 300, duration=1.5) == []  # once, not every check
+
+
+def test_a_fast_or_failed_check_starts_the_slow_streak_over(world):
+    make, clock, _, _, _ = world
+    engine = make()
+    for interruption in ({"duration": 0.3}, {"duration": 3.0, "failure": "status"}):
+        assert checks_every_10s(engine, clock, 50, duration=1.5) == []
+        assert checks_every_10s(engine, clock, 10, **interruption) == []
+    assert checks_every_10s(engine, clock, 50, duration=1.5) == []
+    assert [n.kind for n in checks_every_10s(engine, clock, 20, duration=1.5)] == [
+        EventKind.SERVICE_SLOW]
+
+
+def test_a_slow_service_in_a_maintenance_window_is_not_told(world):
+    make, clock, _, _, calendar = world
+    engine = make()
+    calendar.sites.add("opd")
+    assert checks_every_10s(engine, clock, 120, duration=1.5) == []

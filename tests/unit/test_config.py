@@ -255,6 +255,21 @@ def test_example_uses_documentation_addresses_only() -> None:
     assert all(any(t in net for net in allowed if net.version == t.version) for t in targets)
 
 
+def test_example_shows_a_service_of_every_kind_on_documentation_names() -> None:
+    from typing import get_args
+
+    from collector.config.services import Service
+
+    config = load_config(EXAMPLE)
+    services = [service for site in config.sites for service in site.services]
+    models = get_args(get_args(Service)[0])
+    assert {service.kind for service in services} == {
+        get_args(model.model_fields["kind"].annotation)[0] for model in models}
+    hosts = [getattr(service, "host", None) or getattr(service, "server", None)
+             or service.url for service in services]
+    assert all("example.org" in host or host.startswith("192.0.2.") for host in hosts), hosts
+
+
 def test_demo_stays_on_loopback() -> None:
     config = load_config(DEMO)
     assert config.collector.listen == "127.0.0.1:9147"

@@ -92,6 +92,9 @@ SERVICE_RECOVERED = Notification(EventKind.SERVICE_RECOVERED, T0 + 600, "bkd",
                                  "Badan Kepegawaian Daerah", service="simpeg",
                                  service_title="SIMPEG", started_at=T0 - 120,
                                  ended_at=T0 + 555, outage_id=7)
+SERVICE_SLOW = Notification(EventKind.SERVICE_SLOW, T0, "bkd", "Badan Kepegawaian Daerah",
+                            service="simpeg", service_title="SIMPEG", started_at=T0 - 900,
+                            latency=2.345, latency_limit=1.5)
 LONE_SITE_DOWN = Notification(EventKind.DOWN, T0, "bkd", "Badan Kepegawaian Daerah",
                               started_at=T0)
 PLANNED = dataclasses.replace(DOWN, planned=True)
@@ -121,6 +124,8 @@ SUBJECTS = [
      "[Pantau] SERVICE DOWN: SIMPEG (bkd) — HTTP 502"),
     (SERVICE_RECOVERED, "[Pantau] LAYANAN PULIH: SIMPEG (bkd) setelah 11 menit 15 detik",
      "[Pantau] SERVICE RECOVERED: SIMPEG (bkd) after 11 min 15 s"),
+    (SERVICE_SLOW, "[Pantau] LAYANAN LAMBAT: SIMPEG (bkd) — 2,3 s",
+     "[Pantau] SERVICE SLOW: SIMPEG (bkd) — 2.3 s"),
     (PLANNED, "[Pantau] PUTUS (terencana): diskominfo (2 lokasi terdampak)",
      "[Pantau] DOWN (planned): diskominfo (2 sites affected)"),
 ]
@@ -378,7 +383,7 @@ def test_the_status_page_is_linked_when_public_url_is_set() -> None:
 EVERY_KIND = [
     DOWN, RECOVERED, LINK_DOWN, DEGRADED, FLAPPING, AGENT_SILENT, AGENT_BACK, REBOOT,
     REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED, SERVICE_DOWN, SERVICE_RECOVERED,
-    CERT_EXPIRING,
+    CERT_EXPIRING, SERVICE_SLOW,
     *(dataclasses.replace(SERVICE_DOWN, failure=kind)
       for kind in ("timeout", "dns", "connect", "tls", "body", "other")),
     dataclasses.replace(DOWN, affected_services=(("diskominfo", "Portal"), ("bappeda", "SIMPEG"))),
@@ -434,3 +439,13 @@ def test_every_kind_is_rendered_in_each_language_without_a_word_of_the_other() -
             assert not said & foreign, (language, notification.kind, sorted(said & foreign))
             # and nothing outside both the catalogue and the names (English left in code)
             assert said <= own | names, (language, notification.kind, sorted(said - own - names))
+
+
+def test_a_slow_service_mail_says_how_slow_against_its_limit_and_since_when() -> None:
+    mail = render([SERVICE_SLOW], config("id"))
+    assert mail is not None
+    lines = [" ".join(line.split()) for line in mail.text.splitlines()]
+    assert "Layanan SIMPEG di Badan Kepegawaian Daerah menjawab lebih lambat dari batasnya." \
+        in lines
+    assert "Waktu jawab : 2,3 s" in lines and "Batas : 1,5 s" in lines
+    assert any(line.startswith("Mulai : ") for line in lines)
