@@ -85,16 +85,19 @@ class SiteAvailability:
 
 def site_availability(site: str, outages: Iterable[Outage], planned: Iterable[Interval],
                       start: float, end: float, now: float | None = None,
-                      monitored: Iterable[Interval] | None = None) -> SiteAvailability:
+                      monitored: Iterable[Interval] | None = None,
+                      service: str | None = None) -> SiteAvailability:
     """Availability of `site` over [start, end) as known at `now` (default: the period is over).
 
     `outages` may hold other sites' and links' outages too (as `OutageLog.between` returns
     them); `planned` is the site's maintenance (`MaintenanceCalendar.planned_intervals`);
-    `monitored` the ledger's spans for the site (None: the whole period was monitored).
+    `monitored` the ledger's spans for the site (None: the whole period was monitored). With
+    `service`, the figures of that service of the site, from its own outages.
     """
     stop = max(start, end if now is None else min(end, now))
     planned_time = clip(planned, start, stop)
-    own = sorted((o for o in outages if o.site == site and o.link is None and o.service is None
+    own = sorted((o for o in outages if o.site == site and o.link is None
+                  and o.service == service
                   and o.started_at < stop and (o.ended_at is None or o.ended_at > start)),
                  key=lambda o: (o.started_at, o.id))
     # Outages of one site should not overlap; if two rows do (a restart mid-outage), the time
@@ -125,6 +128,29 @@ def site_availability(site: str, outages: Iterable[Outage], planned: Iterable[In
         counted=len(counted), longest_seconds=max(counted, default=0.0),
         mttr_seconds=sum(repairs) / len(repairs) if repairs else None,
         outage_downtime=per_outage, monitored=tuple(judged))
+
+
+@dataclass(frozen=True)
+class ServiceAvailability:
+    """A service's own figures: its outages, with its site's downtime and planned time set
+    aside (while the site is cut the service is unreachable, and that time is the site's)."""
+
+    service: str
+    figures: SiteAvailability
+    """`downtime` and `availability` are the service's own; `planned` holds the time set
+    aside (the site's planned time and its downtime)."""
+    site_downtime_seconds: float
+    """The site's downtime in the period: time the service was unreachable, counted for the
+    site and not for the service."""
+
+
+def service_availability(site: SiteAvailability, service: str,
+                         outages: Iterable[Outage]) -> ServiceAvailability:
+    """The figures of `service` of the site whose figures are `site`, over the same period."""
+    aside = merge([*site.planned, *site.downtime])
+    figures = site_availability(site.site, outages, aside, site.start, site.end, None,
+                                site.monitored, service=service)
+    return ServiceAvailability(service, figures, site.downtime_seconds)
 
 
 def network_availability(sites: Sequence[SiteAvailability]) -> float | None:

@@ -11,7 +11,7 @@ from collector.config import CollectorConfig
 from collector.errors import PantauError
 from collector.mail.words import WORDS
 from collector.report.html import render_html
-from collector.report.monthly import build_month, render_csv
+from collector.report.monthly import build_month, render_csv, render_services_csv
 from collector.report.outage_csv import render_outage_csv
 from collector.report.period import month_bounds
 from collector.state.ledger import read_spans
@@ -19,7 +19,8 @@ from collector.state.ledger import read_spans
 
 class Format(StrEnum):
     CSV = "csv"
-    """The sites' figures, and the outage list (one row per outage)."""
+    """The sites' figures, the services' figures, and the outage list (one row per
+    outage)."""
     HTML = "html"
     PDF = "pdf"
 
@@ -39,8 +40,9 @@ class OutageLogMissingError(PantauError):
 def write_report(config: CollectorConfig, year: int, month: int, out_dir: Path,
                  now: float, formats: tuple[Format, ...] = (Format.CSV, Format.HTML),
                  site: str | None = None) -> list[Path]:
-    """Write `pantau-availability-YYYY-MM[-SITE].csv`, `.html`, `.pdf` and
-    `pantau-outages-YYYY-MM[-SITE].csv` (as `formats` asks) into `out_dir`; their paths."""
+    """Write `pantau-availability-YYYY-MM[-SITE].csv`, `.html`, `.pdf`,
+    `pantau-services-YYYY-MM[-SITE].csv` and `pantau-outages-YYYY-MM[-SITE].csv` (as
+    `formats` asks) into `out_dir`; their paths."""
     if month_bounds(year, month, config.collector.zone)[0] > now:
         raise MonthNotBegunError(f"{year:04d}-{month:02d} has not begun yet")
     names = [each.name for each in config.sites]
@@ -79,6 +81,8 @@ def write_month(config: CollectorConfig, log: OutageLog, year: int, month: int, 
     wanted = set(formats)
     if Format.CSV in wanted:
         written.append(_write(stem.with_suffix(".csv"), render_csv(report)))
+        written.append(_write(out_dir / f"pantau-services-{suffix}.csv",
+                              render_services_csv(report)))
         words = WORDS[config.mail.language]
         written.append(_write(out_dir / f"pantau-outages-{suffix}.csv",
                               render_outage_csv(report, outages, words)))

@@ -38,7 +38,8 @@ break-inside:avoid}
 .facts{color:#444;font-size:14px;margin:6px 0 10px}
 .strip text{font-size:9px;fill:#666}
 .legend{font-size:13px;color:#444}.key{margin-right:12px;white-space:nowrap}
-.outages td,.outages th{font-size:13px;padding:4px 6px}
+.outages td,.outages th,.services td,.services th{font-size:13px;padding:4px 6px}
+h4{margin:14px 0 4px;font-size:15px}
 .note{color:#555;font-size:13px}
 .strip{max-width:100%;height:auto}
 .site header{flex-wrap:wrap}
@@ -49,9 +50,11 @@ td.num,th.num{white-space:normal}.big{font-size:14px}svg.bar{width:100%;max-widt
 .card .value{font-size:18px}}
 @media (max-width:640px){
 body{padding:12px}h1{font-size:22px}
-table.sites thead,table.outages thead{display:none}
-table.sites tr,table.outages tr{display:block;border-bottom:1px solid #e6e6e6;padding:6px 0}
-table.sites td,table.outages td{display:block;border:none;padding:2px 0;text-align:left}
+table.sites thead,table.outages thead,table.services thead{display:none}
+table.sites tr,table.outages tr,table.services tr{display:block;border-bottom:1px solid #e6e6e6;
+padding:6px 0}
+table.sites td,table.outages td,table.services td{display:block;border:none;padding:2px 0;
+text-align:left}
 td[data-label]::before{content:attr(data-label) ": ";color:#555;font-size:13px}
 }
 """
@@ -134,6 +137,11 @@ def _coverage(figures: list) -> float | None:
     return sum(f.monitored_seconds for f in figures) / period if period > 0 else None
 
 
+def _availability_text(words: ReportWords, availability: float | None) -> str:
+    """The figure, or that there was no time to judge it over."""
+    return words.not_judged if availability is None else _ratio_text(words, availability)
+
+
 def _ratio_text(words: ReportWords, ratio: float | None) -> str:
     return "—" if ratio is None else percent(words, ratio)
 
@@ -149,8 +157,7 @@ def _table(report: MonthlyReport, words: ReportWords) -> str:
         availability = f.availability
         grade = charts.grade(availability)
         label = f"{site.title}: {_ratio_text(words, availability)} ({words.grades[grade]})"
-        shown = (_ratio_text(words, availability) if availability is not None
-                 else words.not_judged)
+        shown = _availability_text(words, availability)
         rows.append(
             f'<tr><td><a href="#site-{escape(site.name)}">{escape(site.title)}</a>'
             f'<div class="name">{escape(site.name)}</div></td>'
@@ -188,7 +195,7 @@ def _site(site: SiteReport, report: MonthlyReport, words: ReportWords, month: st
     f = site.figures
     availability = f.availability
     grade = charts.grade(availability)
-    shown = _ratio_text(words, availability) if availability is not None else words.not_judged
+    shown = _availability_text(words, availability)
     days = charts.days(list(f.downtime), list(f.planned), report.start, report.end,
                        report.now, report.zone, list(f.monitored))
     facts = (f"{words.columns['downtime']}: {_amount(words, f.downtime_seconds)} · "
@@ -202,7 +209,8 @@ def _site(site: SiteReport, report: MonthlyReport, words: ReportWords, month: st
             f'<span class="big {grade}">{escape(shown)}</span></header>'
             f'<p class="facts">{escape(facts)}</p>'
             f"{charts.strip(days, words, month, f'{site.title}: {words.timeline}')}"
-            f"{_outages(site, report, words)}{_windows(site, report, words)}</section>")
+            f"{_outages(site, report, words)}{_services(site, words)}"
+            f"{_windows(site, report, words)}</section>")
 
 
 def _outages(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str:
@@ -230,6 +238,36 @@ def _outages(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str
             + "</tr>")
     return (f'<table class="outages"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _services(site: SiteReport, words: ReportWords) -> str:
+    if not site.services:
+        return ""
+    col = words.service_columns
+    head = "".join(f'<th class="{cls}">{escape(col[key])}</th>' for key, cls in (
+        ("service", ""), ("availability", "num"), ("downtime", "num"), ("outages", "num"),
+        ("longest", "num"), ("site_downtime", "num")))
+    rows = []
+    for service in site.services:
+        f = service.figures.figures
+        availability = f.availability
+        shown = _availability_text(words, availability)
+        rows.append(
+            f'<tr><td data-label="{escape(col["service"])}">{escape(service.title)}'
+            f'<div class="name">{escape(service.name)} ({escape(service.kind)})</div></td>'
+            f'<td class="num {charts.grade(availability)}" '
+            f'data-label="{escape(col["availability"])}">{escape(shown)}</td>'
+            + "".join(_cell(col[key], value) for key, value in (
+                ("downtime", _optional_span(words, f.downtime_seconds)),
+                ("outages", str(f.counted)),
+                ("longest", _optional_span(words, f.longest_seconds)),
+                ("site_downtime",
+                 _optional_span(words, service.figures.site_downtime_seconds))))
+            + "</tr>")
+    return (f"<h4>{escape(words.services)}</h4>"
+            f'<table class="services"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="note">{escape(words.services_note)}</p>')
 
 
 def _windows(site: SiteReport, report: MonthlyReport, words: ReportWords) -> str:

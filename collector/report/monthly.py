@@ -18,8 +18,10 @@ from collector.alerting.outage_log import Cause, Outage
 from collector.config import CollectorConfig
 from collector.intervals import Interval
 from collector.report.availability import (
+    ServiceAvailability,
     SiteAvailability,
     network_availability,
+    service_availability,
     site_availability,
 )
 from collector.report.period import month_bounds
@@ -33,6 +35,20 @@ CSV_COLUMNS = (
 )
 
 
+SERVICE_CSV_COLUMNS = (
+    "site", "service", "title", "kind", "availability_ratio", "availability_percent",
+    "outages", "downtime_minutes", "site_downtime_minutes", "longest_minutes", "mttr_minutes",
+)
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    name: str
+    title: str
+    kind: str
+    figures: ServiceAvailability
+
+
 @dataclass(frozen=True)
 class SiteReport:
     name: str
@@ -40,6 +56,8 @@ class SiteReport:
     figures: SiteAvailability
     windows: tuple[Window, ...]
     """Maintenance windows overlapping the month, whole."""
+    services: tuple[ServiceReport, ...] = ()
+    """The site's services, in the config's order."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,10 @@ def build_month(config: CollectorConfig, outages: Sequence[Outage], year: int, m
         spans = None if monitored is None else monitored.get(site.name, ())
         figures = site_availability(site.name, outages, planned, start, end, now, spans)
         windows = calendar.occurrences(site.name, start, figures.end)
-        sites.append(SiteReport(site.name, site.title, figures, tuple(windows)))
+        services = tuple(ServiceReport(service.name, service.title, service.kind,
+                                       service_availability(figures, service.name, outages))
+                         for service in site.services)
+        sites.append(SiteReport(site.name, site.title, figures, tuple(windows), services))
     return MonthlyReport(year, month, start, end, now, zone, tuple(sites))
 
 
@@ -114,6 +135,28 @@ def render_csv(report: MonthlyReport) -> str:
             _minutes(figures.unmonitored_seconds),
             "" if figures.coverage is None else f"{floor_decimal(figures.coverage, 8):f}",
         ])
+    return out.getvalue()
+
+
+def render_services_csv(report: MonthlyReport) -> str:
+    """One row per service, sites in config order: its own availability and downtime, and
+    apart from them the time its site was down (counted for the site, not the service)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SERVICE_CSV_COLUMNS)
+    for site in report.sites:
+        for service in site.services:
+            figures = service.figures.figures
+            ratio = figures.availability
+            writer.writerow([
+                site.name, service.name, service.title, service.kind,
+                "" if ratio is None else f"{floor_decimal(ratio, 8):f}",
+                "" if ratio is None else f"{floor_decimal(ratio * 100, 3):f}",
+                figures.counted, _minutes(figures.downtime_seconds),
+                _minutes(service.figures.site_downtime_seconds),
+                _minutes(figures.longest_seconds),
+                "" if figures.mttr_seconds is None else _minutes(figures.mttr_seconds),
+            ])
     return out.getvalue()
 
 

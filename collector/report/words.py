@@ -43,6 +43,9 @@ class ReportWords:
     no_outages: str
     maintenance: str
     not_judged: str
+    services: str
+    service_columns: dict[str, str]
+    services_note: str
     clock: str
     """Hour and minute separator."""
 
@@ -91,6 +94,14 @@ INDONESIAN = ReportWords(
     no_outages="Tidak ada gangguan pada periode ini.",
     maintenance="Pemeliharaan terjadwal",
     not_judged="tanpa waktu terpantau",
+    services="Layanan",
+    service_columns={"service": "Layanan", "availability": "Ketersediaan layanan",
+                     "downtime": "Gangguan layanan", "outages": "Gangguan",
+                     "longest": "Terlama", "site_downtime": "Tak terjangkau (lokasi putus)"},
+    services_note=("Ketersediaan layanan dihitung dari gangguan layanan itu sendiri saat "
+                   "lokasinya terjangkau. Waktu layanan tidak terjangkau karena lokasinya putus "
+                   "dihitung sebagai waktu putus lokasi, bukan layanan, dan ditampilkan "
+                   "terpisah."),
     clock=".",
 )
 
@@ -134,6 +145,13 @@ ENGLISH = ReportWords(
     no_outages="No outages in this period.",
     maintenance="Scheduled maintenance",
     not_judged="no monitored time",
+    services="Services",
+    service_columns={"service": "Service", "availability": "Service availability",
+                     "downtime": "Service downtime", "outages": "Outages",
+                     "longest": "Longest", "site_downtime": "Unreachable (site down)"},
+    services_note=("A service's availability counts its own failures while its site was "
+                   "reached. Time it was unreachable because its site was down counts as the "
+                   "site's downtime, not the service's, and is shown apart."),
     clock=":",
 )
 

@@ -20,6 +20,7 @@ from collector.state.ledger import MonitoringLedger
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
 from tests.support.config_fixtures import ROOT
+from tests.support.dns_server import DnsServer
 from tests.support.metrics import samples, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
 from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
@@ -95,9 +96,30 @@ def lab(tmp_path_factory):
                                 str(web_port), str(status_file)],
                        stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
         assert web.stdout is not None and web.stdout.readline().strip() == "ready"
-        opd1["services"] = [{"kind": "http", "name": "simpeg", "title": "SIMPEG",
-                             "url": f"http://{router}:{web_port}/", "interval": "1s",
-                             "timeout": "800ms", "down_after": 2, "up_after": 2}]
+        # Its PPID site over HTTPS, with a certificate from a CA of the test's that expires
+        # in 5 days.
+        ppid_pki = make_pki(tmp_path_factory.mktemp("ppid-pki"), addresses=(router,), days=5)
+        ppid_port = free_udp_port()
+        ppid = tb.popen("opd1", [sys.executable, "-m", "tests.support.web_server", router,
+                                 str(ppid_port), str(status_file.with_name("ppid")),
+                                 str(ppid_pki.cert_file), str(ppid_pki.key_file)],
+                        stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+        assert ppid.stdout is not None and ppid.stdout.readline().strip() == "ready"
+        # And its name server.
+        dns = DnsServer(tmp_path_factory.mktemp("dns"), router, free_udp_port(),
+                        {"simpeg.opd1.test": router},
+                        popen=functools.partial(tb.popen, "opd1")).start()
+        every_second = {"interval": "1s", "timeout": "800ms", "down_after": 2, "up_after": 2}
+        opd1["services"] = [
+            {"kind": "http", "name": "simpeg", "title": "SIMPEG",
+             "url": f"http://{router}:{web_port}/", "degraded_latency": "300ms",
+             **every_second},
+            {"kind": "http", "name": "ppid", "title": "PPID",
+             "url": f"https://{router}:{ppid_port}/", "ca_file": str(ppid_pki.ca_file),
+             **every_second},
+            {"kind": "dns", "name": "dns", "title": "DNS OPD1", "server": router,
+             "port": dns.port, "query_name": "simpeg.opd1.test",
+             "answer_match": f"IN A {router.replace('.', '[.]')}$", **every_second}]
         sections = {
             "icmp": {"interval": f"{ROUND}s", "jitter": 0, "echoes": 3,
                      "echo_interval": "20ms", "timeout": "400ms"},
@@ -130,12 +152,19 @@ def lab(tmp_path_factory):
         lab = Lab(tb, smtp, collector, snmpd, agent, sections, workdir)
         lab.agent_settings = agent_settings
         lab.web_status = status_file
+        lab.dns = dns
         lab.first_started_at = first_started_at
         try:
+            # The PPID certificate is warned about at the first checks: that mail is waited
+            # for here, so that it falls inside no test's own count of mails.
+            box = Mailbox(smtp)
+            box.mark = 0
+            lab.cert_mails = box.wait("cert_expiring")
             yield lab
         finally:
             lab.agent.stop()
             lab.collector.stop()
+            dns.close()
             snmpd.close()
 
 
@@ -147,6 +176,8 @@ class Lab:
         self.agent_settings: dict[str, object] = {}
         self.first_started_at = 0.0
         self.web_status: Path | None = None
+        self.dns: DnsServer | None = None
+        self.cert_mails: list = []
 
     def all_up(self) -> None:
         for site in ("core", "opd1", "relay", *BEHIND_RELAY):
@@ -471,6 +502,16 @@ def test_echoes_blocked_by_a_local_firewall_rule_are_the_error_state_and_mailed(
     assert [o for o in lab.outages("h2") if o.started_at > time.time() - 120] == []
 
 
+def write_report(lab: Lab, out: Path) -> None:
+    """This month's report, as a sysadmin runs it, into ``out``."""
+    now = datetime.datetime.now(ZoneInfo("Asia/Makassar"))
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "report", "--month", now.strftime("%Y-%m"),
+         "-c", str(lab.collector.config_path), "--out", str(out)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_collector_stopped_for_a_while_leaves_that_time_unmonitored_in_the_report(lab, tmp_path):
     lab.all_up()
     lab.quiet(rounds=3)
@@ -484,12 +525,7 @@ def test_collector_stopped_for_a_while_leaves_that_time_unmonitored_in_the_repor
     restart_agent(lab)
     lab.all_up()
     lab.quiet(rounds=20)  # beyond the ledger's flush period (10 s)
-    now = datetime.datetime.now(ZoneInfo("Asia/Makassar"))
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "report", "--month", now.strftime("%Y-%m"),
-         "-c", str(lab.collector.config_path), "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    write_report(lab, tmp_path)
     [csv_file] = tmp_path.glob("pantau-availability-*.csv")
     row = {r["site"]: r for r in csv.DictReader(csv_file.open())}["opd1"]
     log = MonitoringLedger(outage_log_path(lab.workdir / "data"))
@@ -514,10 +550,10 @@ def test_collector_stopped_for_a_while_leaves_that_time_unmonitored_in_the_repor
         1 - down_min / monitored_min, abs=rounding + 1e-8)
 
 
-def service_state(lab: Lab) -> str | None:
+def service_state(lab: Lab, service: str = "simpeg") -> str | None:
     for sample in samples(lab.collector.metrics()):
         if sample.name == "pantau_service_state" and sample.value == 1.0 and \
-                sample.labels.get("service") == "simpeg":
+                sample.labels.get("service") == service:
             return sample.labels["state"]
     return None
 
@@ -564,3 +600,77 @@ def test_a_service_behind_a_cut_is_unreachable_unmailed_and_listed_in_the_cuts_m
     assert events == ["down", "recovered"], events
     body = down.get_body(("plain",)).get_content()
     assert "Services affected" in body and "SIMPEG (opd1)" in body
+
+
+def test_a_certificate_expiring_in_five_days_is_one_warning_and_the_service_degraded(lab):
+    [warning] = lab.cert_mails
+    assert warning["Subject"].startswith("[Pantau] CERTIFICATE EXPIRING: PPID (opd1) — 4 d 23 h")
+    assert warning["X-Pantau-Services"] == "opd1/ppid"
+    wait_until(lambda: service_state(lab, "ppid") == "degraded", timeout=20,
+               what="PPID degraded by its certificate")
+    expiry = value(lab.collector.metrics(), "probe_ssl_earliest_cert_expiry", site="opd1",
+                   service="ppid")
+    assert 4.9 * 86400 < expiry - time.time() <= 5 * 86400
+    box = Mailbox(lab.smtp)
+    box.mark = 0
+    lab.quiet()  # more checks of the same certificate: no second warning
+    assert [m["Subject"] for m in box.mails("cert_expiring")] == [warning["Subject"]]
+
+
+def test_a_slow_answer_over_the_threshold_is_degraded_and_back_up_when_fast(lab):
+    lab.all_up()
+    wait_until(lambda: service_state(lab) == "up", timeout=20, what="the service up")
+    box = Mailbox(lab.smtp)
+    assert lab.web_status is not None
+    lab.web_status.write_text("200 0.5")
+    try:
+        wait_until(lambda: service_state(lab) == "degraded", timeout=20,
+                   what="the slow service degraded")
+        assert value(lab.collector.metrics(), "probe_success", site="opd1",
+                     service="simpeg") == 1
+    finally:
+        lab.web_status.write_text("200")
+    wait_until(lambda: service_state(lab) == "up", timeout=20, what="the service up again")
+    # Slow for less than alerting.degraded_after, and never down: nothing to mail.
+    assert box.mails() == []
+
+
+def test_a_wrong_dns_answer_is_down_with_kind_dns_one_mail_and_one_recovery(lab, tmp_path):
+    lab.all_up()
+    wait_until(lambda: service_state(lab, "dns") == "up", timeout=20, what="the DNS up")
+    assert lab.dns is not None
+    box = Mailbox(lab.smtp)
+    right = lab.dns.hosts_file.read_text()
+    before = dns_report_row(lab, tmp_path / "before")
+    lab.dns.write({"simpeg.opd1.test": "198.19.255.254"})
+    lab.dns.reload()
+    try:
+        [down] = box.wait("service_down")
+        assert value(lab.collector.metrics(), "pantau_service_check_failure", site="opd1",
+                     service="dns", kind="dns") == 1
+    finally:
+        lab.dns.hosts_file.write_text(right)
+        lab.dns.reload()
+    assert down["Subject"] == ("[Pantau] SERVICE DOWN: DNS OPD1 (opd1) — DNS problem "
+                               "(name not found or wrong answer)")
+    box.wait("service_recovered")
+    lab.quiet()
+    assert [m["X-Pantau-Event"] for m in box.mails()] == ["service_down", "service_recovered"]
+    assert value(lab.collector.metrics(), "probe_dns_answer_rrs", site="opd1",
+                 service="dns") == 1
+    # The report counts one more outage for the service, from its first failed check to its
+    # first good one.
+    duration = int(box.mails("service_recovered")[0]["X-Pantau-Duration-Seconds"])
+    after = dns_report_row(lab, tmp_path / "after")
+    assert after["kind"] == "dns"
+    assert int(after["outages"]) == int(before["outages"]) + 1
+    downtime = (float(after["downtime_minutes"]) - float(before["downtime_minutes"])) * 60
+    assert downtime == pytest.approx(duration, abs=1.5)
+
+
+def dns_report_row(lab: Lab, out: Path) -> dict[str, str]:
+    """The DNS service's row of this month's services CSV."""
+    write_report(lab, out)
+    [services_csv] = out.glob("pantau-services-*.csv")
+    rows = {(r["site"], r["service"]): r for r in csv.DictReader(services_csv.open())}
+    return rows[("opd1", "dns")]

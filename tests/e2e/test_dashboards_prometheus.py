@@ -1,19 +1,23 @@
 """A real Prometheus on the shipped config and rules, scraping the real collector on the
 namespace testbed (a MikroTik and airMAX radio simulated behind snmpd in the relay, an agent
-pushing, the hotspot's radio cut): every query of every dashboard panel returns data, every
-recording rule records, every rule evaluates."""
+pushing, an HTTPS service and a name server in the relay, the hotspot's radio cut): every
+query of every dashboard panel returns data, every recording rule records, every rule
+evaluates."""
 
 from __future__ import annotations
 
 import functools
 import math
 import re
+import subprocess
+import sys
 import time
 
 import pytest
 
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
+from tests.support.config_fixtures import ROOT
 from tests.support.dashboards import (
     Query,
     dashboards,
@@ -24,8 +28,10 @@ from tests.support.dashboards import (
     variable_query,
     variables,
 )
+from tests.support.dns_server import DnsServer
 from tests.support.prometheus_process import PrometheusProcess, loopback_config
-from tests.support.snmpd import SnmpAgent
+from tests.support.snmpd import SnmpAgent, free_udp_port
+from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
 from tests.support.wireless_devices import (
     MIKROTIK_PREFIX,
@@ -69,6 +75,25 @@ def stack(tmp_path_factory):
                           for prefix, spec in specs.items()])
         sites = tb.config_sites()
         relay = next(site for site in sites if site["name"] == "relay")
+        # The relay's own services: a web application over HTTPS (a certificate from the
+        # test's CA) and a name server, for the Services dashboard.
+        [service_address] = tb.add_host_addresses("relay", 1)
+        pki = make_pki(workdir / "pki", addresses=(service_address,), days=20)
+        web_port = free_udp_port()
+        web = tb.popen("relay", [sys.executable, "-m", "tests.support.web_server",
+                                 service_address, str(web_port), str(workdir / "web-status"),
+                                 str(pki.cert_file), str(pki.key_file)],
+                       stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+        assert web.stdout is not None and web.stdout.readline().strip() == "ready"
+        (workdir / "dns").mkdir()
+        dns = DnsServer(workdir / "dns", service_address, free_udp_port(),
+                        {"portal.relay.test": service_address},
+                        popen=functools.partial(tb.popen, "relay"))
+        relay["services"] = [
+            {"kind": "http", "name": "portal", "url": f"https://{service_address}:{web_port}/",
+             "ca_file": str(pki.ca_file), "interval": "1s", "timeout": "800ms"},
+            {"kind": "dns", "name": "dns", "server": service_address, "port": dns.port,
+             "query_name": "portal.relay.test", "interval": "1s", "timeout": "800ms"}]
         relay["devices"] = [{"name": "radio", "address": radio_address, "port": SNMP_PORT,
                              "auth": "lab_v2", "profiles": ["system", "if_mib",
                                                             "mikrotik_wireless",
@@ -86,6 +111,7 @@ def stack(tmp_path_factory):
             "token": "relay-token"})
         prometheus = PrometheusProcess(loopback_config(collector.port), workdir / "prometheus")
         try:
+            dns.start()
             radio.start()
             collector.start()
             agent.start()
@@ -97,6 +123,7 @@ def stack(tmp_path_factory):
             agent.stop()
             collector.stop()
             radio.close()
+            dns.close()
 
 
 def finite(result: list[dict]) -> bool:
@@ -155,8 +182,10 @@ def test_every_panel_of_every_dashboard_shows_data(stack):
                  "period": "month"}
     wait_until(lambda: prometheus.query('site:pantau_site_state:code{site="hotspot"} == 3')
                and prometheus.query(f'pantau_agent_up{{agent="{AGENT}"}} == 1')
-               and prometheus.query('rate(ifHCInOctets{site="relay"}[15s])'),
-               timeout=40, interval=0.5, what="the cut, the agent and two SNMP polls in Prometheus")
+               and prometheus.query('rate(ifHCInOctets{site="relay"}[15s])')
+               and prometheus.query('site_service:pantau_service_state:code{site="relay"} == 1'),
+               timeout=40, interval=0.5,
+               what="the cut, the agent, two SNMP polls and the services up in Prometheus")
     queries = []
     for name, board in dashboards().items():
         values = choose_variables(prometheus, board, preferred)

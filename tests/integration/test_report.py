@@ -143,7 +143,9 @@ def test_report_writes_the_months_figures(config: Path, tmp_path: Path) -> None:
     csv_path = out / "pantau-availability-2026-10.csv"
     html_path = out / "pantau-availability-2026-10.html"
     outages_path = out / "pantau-outages-2026-10.csv"
-    assert done.stdout.splitlines() == [str(csv_path), str(outages_path), str(html_path)]
+    services_path = out / "pantau-services-2026-10.csv"
+    assert done.stdout.splitlines() == [str(csv_path), str(services_path), str(outages_path),
+                                        str(html_path)]
 
     with csv_path.open(newline="", encoding="utf-8") as handle:
         rows = {row["site"]: row for row in csv.DictReader(handle)}
@@ -292,7 +294,7 @@ def test_one_sites_report_alone(config: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [
         "pantau-availability-2026-10-bappeda.csv", "pantau-availability-2026-10-bappeda.html",
-        "pantau-outages-2026-10-bappeda.csv"]
+        "pantau-outages-2026-10-bappeda.csv", "pantau-services-2026-10-bappeda.csv"]
     [row] = read_csv(out / "pantau-availability-2026-10-bappeda.csv")
     assert row["site"] == "bappeda"
     assert float(row["availability_ratio"]) == pytest.approx(

@@ -228,9 +228,10 @@ def test_alertmanager_groups_by_site_and_inhibits_only_alerts_that_exist():
 BOARDS = dashboards()
 
 
-def test_there_are_the_four_dashboards():
+def test_there_are_the_five_dashboards():
     assert {board["uid"] for board in BOARDS.values()} == {
-        "pantau-overview", "pantau-link", "pantau-server", "pantau-availability"}
+        "pantau-overview", "pantau-link", "pantau-server", "pantau-availability",
+        "pantau-services"}
     assert len({board["title"] for board in BOARDS.values()}) == len(BOARDS)
 
 

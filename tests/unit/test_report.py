@@ -127,3 +127,69 @@ def test_the_page_speaks_the_configured_language(report):
 
 def test_the_worst_site_comes_first(report):
     assert [site.name for site in report.worst_first()] == ["opd", "core"]
+
+
+SERVICES_CONFIG = CONFIG + """    services:
+      - {kind: http, name: simpeg, title: SIMPEG <kepegawaian>, url: "https://simpeg.example.org/"}
+      - {kind: dns, name: dns, server: 192.0.2.53, query_name: simpeg.example.org}
+"""
+
+
+@pytest.fixture
+def services_report():
+    """opd is cut 10:30-11:30 on the 3rd; SIMPEG fails on its own 10:00-10:30 (until the cut
+    ends its outage) and 14:00-14:20, and again 09:30-09:50 on the 10th, inside the
+    maintenance window."""
+    config = parse_config_text(SERVICES_CONFIG, "c.yml")
+    service = {"service": "simpeg"}
+    outages = [
+        make_outage(1, "opd", wita(2026, 2, 3, 10, 30), wita(2026, 2, 3, 11, 30), Cause.LINK),
+        Outage(2, "opd", None, wita(2026, 2, 3, 10), wita(2026, 2, 3, 10, 30), Cause.UNKNOWN,
+               None, False, None, **service),
+        Outage(3, "opd", None, wita(2026, 2, 3, 14), wita(2026, 2, 3, 14, 20), Cause.UNKNOWN,
+               None, False, None, **service),
+        Outage(4, "opd", None, wita(2026, 2, 10, 9, 30), wita(2026, 2, 10, 9, 50),
+               Cause.UNKNOWN, None, True, None, **service),
+    ]
+    return build_month(config, outages, 2026, 2, now=wita(2026, 3, 2))
+
+
+def test_a_services_own_downtime_is_apart_from_its_sites(services_report):
+    opd = services_report.sites[1]
+    assert opd.figures.downtime_seconds == H  # the site's own figures are unchanged
+    simpeg, dns = opd.services
+    own = simpeg.figures.figures
+    assert (simpeg.name, simpeg.kind, own.counted, own.downtime_seconds) == (
+        "simpeg", "http", 2, 50 * 60)
+    assert simpeg.figures.site_downtime_seconds == H
+    # Judged over the month less the site's downtime and its 2 h of maintenance.
+    assert own.availability == pytest.approx(1 - 50 * 60 / (FEBRUARY - H - 2 * H), abs=1e-12)
+    assert dns.figures.figures.downtime_seconds == 0
+    assert dns.figures.figures.availability == 1.0
+
+
+def test_the_services_csv_says_which_downtime_is_the_services_and_which_the_sites(
+        services_report):
+    from collector.report.monthly import SERVICE_CSV_COLUMNS, render_services_csv
+
+    rows = list(csv.DictReader(io.StringIO(render_services_csv(services_report))))
+    assert tuple(rows[0]) == SERVICE_CSV_COLUMNS
+    simpeg, dns = rows
+    assert (simpeg["site"], simpeg["service"], simpeg["kind"], simpeg["outages"],
+            simpeg["downtime_minutes"], simpeg["site_downtime_minutes"],
+            simpeg["longest_minutes"]) == ("opd", "simpeg", "http", "2", "50.00", "60.00",
+                                           "30.00")
+    assert (dns["service"], dns["availability_ratio"], dns["downtime_minutes"]) == (
+        "dns", "1.00000000", "0.00")
+
+
+def test_the_page_has_a_services_table_under_the_site_with_the_note(services_report):
+    page = render_html(services_report, MailLanguage.ID)
+    section = page[page.index('id="site-opd"'):]
+    table = section[section.index('<table class="services">'):section.index("</table>",
+                    section.index('<table class="services">'))]
+    assert "SIMPEG &lt;kepegawaian&gt;" in table and "simpeg (http)" in table
+    assert "Tak terjangkau (lokasi putus)" in table and "1 jam" in table
+    assert "dihitung sebagai waktu putus lokasi, bukan layanan" in section
+    core = page[page.index('id="site-core"'):page.index("</section>", page.index('id="site-core"'))]
+    assert 'class="services"' not in core  # no services, no table
