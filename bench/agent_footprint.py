@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.exporter_process import stop_process
 from tests.support.collector_process import CollectorProcess, free_port
 from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
@@ -77,16 +78,6 @@ def pss_mib(pid: int) -> float:
         if line.startswith("Pss:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def deploy_agent(workdir: Path, python: str) -> Path:
@@ -156,7 +147,7 @@ def measure_agent(collector: CollectorProcess, ca_file: Path, command: list[str]
         return {"rss": rss, "peak": peak, "pss": pss, "cpu_per_report": (cpu1 - cpu0) / count,
                 "reports": count}
     finally:
-        stop(agent)
+        stop_process(agent)
 
 
 # The least any program can hold that reads the host with psutil and sends it over TLS from
@@ -220,7 +211,7 @@ def measure_node_exporter(scrapes: int, settle: float, collectors: tuple[str, ..
         return {"idle": idle, "rss": rss, "peak": peak,
                 "cpu_per_scrape": (cpu1 - cpu0) / scrapes, "bytes": size}
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def _listening(port: int) -> bool:
@@ -268,7 +259,7 @@ def measure_zabbix(workdir: Path, settle: float) -> dict:
         rss, peak = rss_mib(process.pid)
         return {"rss": rss, "peak": peak}
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def main() -> int:
@@ -302,7 +293,7 @@ def main() -> int:
             ]
             floor = measure_floor(deployed.with_name("python"), collector, ca_file)
         finally:
-            collector.stop()
+            collector.stop_process()
         node_all = measure_node_exporter(args.scrapes, args.settle)
         node_same = measure_node_exporter(args.scrapes, args.settle, SAME_COLLECTORS)
         zabbix = measure_zabbix(workdir, args.settle)

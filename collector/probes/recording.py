@@ -4,6 +4,7 @@ recorder."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import time
 from collections.abc import Awaitable, MutableMapping
@@ -49,7 +50,12 @@ class PerCheckProbe:
 
 
 async def resolve(host: str, port: int, phases: MutableMapping[str, float]) -> str:
-    """The first address of ``host``, the time it took added to the `resolve` phase."""
+    """The first address of ``host``, the time it took added to the `resolve` phase; an
+    address is itself, at once."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
     started = time.monotonic()
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
