@@ -78,8 +78,8 @@ class ServiceCollector(Collector):
                     phases.add_metric([*labels, phase], seconds)
             elif record.service.kind == "dns":
                 lookup.add_metric(labels, last.phases.get("lookup", 0.0))
-                if last.answers is not None:
-                    answer_rrs.add_metric(labels, last.answers)
+                if "answer_rrs" in last.figures:
+                    answer_rrs.add_metric(labels, last.figures["answer_rrs"])
             if last.cert_expiry is not None:
                 expiry.add_metric(labels, last.cert_expiry)
         yield from (success, duration, status, phases, expiry, lookup, answer_rrs, state, since,

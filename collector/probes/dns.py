@@ -55,7 +55,8 @@ class DnsProbe(PerCheckProbe):
         return ServiceResult(site=spec.site, service=service.name, kind="dns", at=at,
                              duration=time.monotonic() - began,
                              failure=failure, detail=detail[:200],
-                             phases=phases, answers=answers[0] if answers else None)
+                             phases=phases,
+                             figures={"answer_rrs": answers[0]} if answers else {})
 
     async def _check(self, service: DnsService, phases: dict[str, float],
                      answers: list[int]) -> None:

@@ -55,8 +55,9 @@ class ServiceResult:
     phases: Mapping[str, float] = field(default_factory=dict)
     cert_expiry: float | None = None
     """When the server's certificate expires (Unix time), for https."""
-    answers: int | None = None
-    """Records in a DNS answer's answer section, for dns."""
+    figures: Mapping[str, float] = field(default_factory=dict)
+    """Figures of the kind's own, by name (dns: `answer_rrs`, the records in the answer
+    section), for its exposition."""
 
     @property
     def success(self) -> bool:

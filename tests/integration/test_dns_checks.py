@@ -27,7 +27,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with DnsServer(tmp_path_factory.mktemp("dns"), "127.0.0.1", free_port(),
+    with DnsServer(tmp_path_factory.mktemp("dns"), "127.0.0.1", None,
                    {"simpeg.bkd.test": "198.18.7.10"}, txt={"long.bkd.test": LONG_TXT}) as dns:
         yield dns
 
@@ -52,7 +52,7 @@ def test_the_expected_answer_succeeds_with_its_lookup_time_and_records(server):
     result = probe(check(server.port, query_name="simpeg.bkd.test",
                          answer_match=r'"IN A 198\\.18\\.7\\.10$"'))
     assert result.success, result.detail
-    assert result.answers == 1
+    assert result.figures == {"answer_rrs": 1}
     assert 0 < result.phases["lookup"] < 1
 
 
@@ -95,7 +95,7 @@ def test_an_answer_too_long_for_udp_is_asked_again_over_tcp(server):
     result = probe(check(server.port, query_name="long.bkd.test", query_type="TXT",
                          answer_match='"cccc"'))
     assert result.success, result.detail
-    assert result.answers == 1
+    assert result.figures == {"answer_rrs": 1}
 
 
 def test_tcp_transport_asks_over_tcp(server):

@@ -92,7 +92,7 @@ def served(text: str) -> dict[str, tuple[str, set[str]]]:
 async def run_collector(tmp_path, check):
     (tmp_path / "dns").mkdir()
     with SnmpAgent(port=free_udp_port()) as agent, \
-            DnsServer(tmp_path / "dns", "127.0.0.1", free_udp_port(),
+            DnsServer(tmp_path / "dns", "127.0.0.1", None,
                       {"core.test": "127.0.0.1"}) as dns:
         text = CONFIG % {"tmp": tmp_path, "port": free_port(), "snmp_port": agent.port,
                          "dns_port": dns.port}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -20,16 +21,20 @@ from tests.support.waiting import wait_until
 
 
 class DnsServer:
-    def __init__(self, workdir: Path, address: str, port: int,
+    """With ``port`` None, a port free for both UDP and TCP on ``address`` is chosen at
+    start, and another if dnsmasq finds it taken after all (it binds both)."""
+
+    def __init__(self, workdir: Path, address: str, port: int | None,
                  hosts: Mapping[str, str], txt: Mapping[str, list[str]] | None = None,
                  popen: Callable[..., subprocess.Popen[Any]] = subprocess.Popen) -> None:
         if shutil.which("dnsmasq") is None:
             pytest.skip("dnsmasq is missing (Debian package dnsmasq-base)")
-        self.address, self.port = address, port
+        self.address, self._fixed_port = address, port
+        self.port = port or 0
         self.hosts_file = workdir / "hosts"
         self.write(hosts)
         self._config = workdir / "dnsmasq.conf"
-        lines = [f"port={port}", f"listen-address={address}", "bind-interfaces", "no-resolv",
+        lines = [f"listen-address={address}", "bind-interfaces", "no-resolv",
                  "no-hosts", f"addn-hosts={self.hosts_file}", "log-facility=-",
                  # Kept as the user who started it: no switch to "nobody" after binding.
                  "user=root" if os.geteuid() == 0 else ""]
@@ -45,12 +50,25 @@ class DnsServer:
                                            for name, address in hosts.items()))
 
     def start(self) -> DnsServer:
-        self._process = self._popen(["dnsmasq", "--keep-in-foreground",
-                                     f"--conf-file={self._config}"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read_log, daemon=True).start()
-        self._wait_for_reads(1)
-        return self
+        for _ in range(5):
+            if self._fixed_port is None:
+                self.port = _free_udp_and_tcp_port(self.address)
+            self.log = []
+            self._process = self._popen(["dnsmasq", "--keep-in-foreground",
+                                         f"--conf-file={self._config}", f"--port={self.port}"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+            self._reader = threading.Thread(target=self._read_log,
+                                            args=(self._process, self.log), daemon=True)
+            self._reader.start()
+            try:
+                self._wait_for_reads(1)
+                return self
+            except RuntimeError:
+                if self._fixed_port is not None or \
+                        not any("Address already in use" in line for line in self.log):
+                    raise
+        raise RuntimeError("dnsmasq found every port it was given taken")
 
     def reload(self) -> None:
         """Read the hosts file again (SIGHUP), and wait until dnsmasq says it has."""
@@ -59,10 +77,11 @@ class DnsServer:
         self._process.send_signal(signal.SIGHUP)
         self._wait_for_reads(before + 1)
 
-    def _read_log(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        for line in self._process.stdout:
-            self.log.append(line)
+    @staticmethod
+    def _read_log(process: subprocess.Popen[Any], log: list[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.append(line)
 
     def _reads(self) -> int:
         # dnsmasq says "read <hosts file> - N names" each time it has read the file.
@@ -74,6 +93,7 @@ class DnsServer:
 
         def done() -> bool:
             if process.poll() is not None:
+                self._reader.join(timeout=5)  # its last words, before they are quoted
                 raise RuntimeError(f"dnsmasq stopped (exit {process.returncode}): "
                                    + "".join(self.log))
             return self._reads() >= count
@@ -95,3 +115,18 @@ class DnsServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+
+def _free_udp_and_tcp_port(address: str) -> int:
+    """A port that is free on ``address`` for UDP and for TCP at once, as dnsmasq needs."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind((address, 0))
+            port = udp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((address, port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError(f"no port free for both UDP and TCP on {address}")
