@@ -19,7 +19,7 @@ from collector.alerting.notifications import AffectedSite, EventKind, Notificati
 from collector.config import CollectorConfig
 from collector.config.mail import CENTRAL_GROUP, MailSettings
 from collector.mail.message import Mail
-from collector.mail.words import (
+from collector.words import (
     WORDS,
     Words,
     format_evidence,

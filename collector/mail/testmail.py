@@ -13,7 +13,7 @@ from collector.config.mail import CENTRAL_GROUP, check_address
 from collector.mail.message import Mail
 from collector.mail.render import FALLBACK_SENDER
 from collector.mail.smtp import SmtpSender
-from collector.mail.words import WORDS, format_time
+from collector.words import WORDS, format_time
 
 
 def recipients_of_test_mail(config: CollectorConfig, to: str | None) -> tuple[str, ...]:

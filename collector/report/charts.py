@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from collector.intervals import Interval, clip, total
 from collector.report.period import local_days
-from collector.report.words import ReportWords, span
+from collector.words import ReportWords, span
 
 # Thresholds people can act on: under 99.5% a site lost over 3.5 hours in a month.
 GOOD = 0.995

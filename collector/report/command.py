@@ -9,12 +9,12 @@ from pathlib import Path
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.config import CollectorConfig
 from collector.errors import PantauError
-from collector.mail.words import WORDS
 from collector.report.html import render_html
 from collector.report.monthly import build_month, render_csv, render_services_csv
 from collector.report.outage_csv import render_outage_csv
 from collector.report.period import month_bounds
 from collector.state.ledger import read_spans
+from collector.words import WORDS
 
 
 class Format(StrEnum):

@@ -13,7 +13,7 @@ from html import escape
 from collector.config.mail import MailLanguage
 from collector.report import charts
 from collector.report.monthly import MonthlyReport, SiteReport
-from collector.report.words import REPORT_WORDS, ReportWords, month_name, percent, span, when
+from collector.words import REPORT_WORDS, ReportWords, month_name, percent, span, when
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222;

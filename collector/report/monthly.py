@@ -25,7 +25,7 @@ from collector.report.availability import (
     site_availability,
 )
 from collector.report.period import month_bounds
-from collector.report.words import floor_decimal
+from collector.words import floor_decimal
 
 CSV_COLUMNS = (
     "site", "title", "availability_ratio", "availability_percent", "outages",

@@ -15,8 +15,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from collector.alerting.outage_log import Outage
-from collector.mail.words import Words, format_evidence
 from collector.report.monthly import MonthlyReport
+from collector.words import Words, format_evidence
 
 COLUMNS = ("outage", "site", "title", "link", "service", "start", "end", "duration_seconds",
            "downtime_seconds", "cause", "evidence", "planned", "behind")

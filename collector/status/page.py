@@ -12,7 +12,6 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from collector.config import CollectorConfig
-from collector.mail.words import WORDS, Words, format_ratio, format_rtt, format_span
 from collector.state import LinkState, StateStore
 from collector.state.services import ServiceState
 from collector.status.style import STYLESHEET
@@ -24,7 +23,15 @@ from collector.status.view import (
     StatusView,
     build_view,
 )
-from collector.status.words import PAGE_WORDS, PageWords
+from collector.words import (
+    PAGE_WORDS,
+    WORDS,
+    PageWords,
+    Words,
+    format_ratio,
+    format_rtt,
+    format_span,
+)
 
 # A phone left on the page keeps up with the rounds, without reloading faster than a
 # person reads, nor loading the collector for nothing.

@@ -14,7 +14,9 @@ from collector.alerting.notifications import AffectedSite, EventKind, Notificati
 from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 from collector.config import CollectorConfig, parse_config_text
 from collector.mail import render
-from collector.mail.words import ENGLISH, INDONESIAN, format_span
+from collector.words import format_span
+from collector.words.en import MAIL as ENGLISH
+from collector.words.id import MAIL as INDONESIAN
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,9 @@ from collector.report import charts
 from collector.report.html import render_html
 from collector.report.monthly import CSV_COLUMNS, build_month, render_csv
 from collector.report.period import local_days, month_bounds, parse_month
-from collector.report.words import ENGLISH, INDONESIAN, percent
+from collector.words import percent
+from collector.words.en import REPORT as ENGLISH
+from collector.words.id import REPORT as INDONESIAN
 
 pytestmark = pytest.mark.unit
 
@@ -193,3 +195,36 @@ def test_the_page_has_a_services_table_under_the_site_with_the_note(services_rep
     assert "dihitung sebagai waktu putus lokasi, bukan layanan" in section
     core = page[page.index('id="site-core"'):page.index("</section>", page.index('id="site-core"'))]
     assert 'class="services"' not in core  # no services, no table
+
+
+@pytest.mark.parametrize("language", [MailLanguage.ID, MailLanguage.EN])
+def test_the_report_says_nothing_in_the_other_language(services_report, language):
+    from html.parser import HTMLParser
+
+    from tests.support.words import foreign_words
+
+    class Text(HTMLParser):
+        """The text people read: element text and the attributes shown (titles, labels),
+        not the style sheet."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.in_style = False
+
+        def handle_starttag(self, tag, attrs):
+            self.in_style = tag == "style"
+            self.parts += [value or "" for name, value in attrs
+                           if name in ("title", "aria-label", "data-label")]
+
+        def handle_endtag(self, tag):
+            self.in_style = False
+
+        def handle_data(self, data: str) -> None:
+            if not self.in_style:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(render_html(services_report, language))
+    names = SERVICES_CONFIG + " WITA Asia Makassar"
+    assert foreign_words(" ".join(parser.parts), language, names) == set()

@@ -260,3 +260,24 @@ def test_services_are_shown_under_their_site_with_state_and_last_problem():
     assert 'data-service="simpeg" data-state="down"' in html
     assert "SIMPEG" in html and "HTTP 502" in html and "Masalah terakhir" in html
     assert "simpeg" not in render_page(store, config, clock.now)  # not without the checks
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_page_says_nothing_in_the_other_language(language):
+    from collector.config.mail import MailLanguage
+    from collector.state.services import ServiceResult, ServiceState
+    from tests.support.words import foreign_words
+
+    _, _, clock = make()
+    config = parse_config_text(f"mail: {{language: {language}}}\n" + SITES.replace(
+        "    title: Bappeda\n",
+        "    title: Bappeda\n    services:\n"
+        "      - {kind: http, name: simpeg, title: SIMPEG, url: 'https://simpeg.example.org/',"
+        " down_after: 1}\n"), "test.yml")
+    store = StateStore(config, clock=clock)
+    rounds(store, clock, count=4, lost=BEHIND_RELAY)  # the relay cut, with what hangs on it
+    services = ServiceState(config, store, clock=clock)
+    services.record(ServiceResult("dual", "simpeg", "http", clock.now, 0.3, "timeout"))
+    html = render_page(store, config, clock.now, services)
+    text = read_status_page(html).text
+    assert foreign_words(text, MailLanguage(language), SITES + HOSTILE + " WITA") == set()
