@@ -38,6 +38,8 @@ class Words:
     lasting: str
     events: str
     more: str
+    more_sites: str
+    """The end of a list of sites cut short to fit a chat message: `{n}` left out."""
     intro: str
     labels: dict[str, str]
     yes_planned: str

@@ -63,6 +63,7 @@ MAIL = Words(
     after="after {duration}",
     lasting="for {duration}",
     events="{n} events",
+    more_sites="… and {n} more sites",
     more="and {n} more",
     intro="Pantau recorded {n} events:",
     labels={

@@ -63,6 +63,7 @@ MAIL = Words(
     after="setelah {duration}",
     lasting="sudah {duration}",
     events="{n} kejadian",
+    more_sites="… dan {n} lokasi lainnya",
     more="dan {n} lainnya",
     intro="Pantau mencatat {n} kejadian:",
     labels={

@@ -1,0 +1,2 @@
+"""Telling people: what every channel says, laid out once (`compose`), and the chat
+channel's rendering."""
