@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 from collector.errors import DataError
@@ -27,3 +28,50 @@ def open_database(path: Path, schema: str, synchronous: str = "FULL",
         raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by the "
                         "collector's user?)") from err
     return db
+
+
+class LockedDatabase:
+    """One SQLite file shared by the event loop's worker threads: every statement runs under
+    one lock, and is committed (and synced as ``synchronous`` says) before it returns."""
+
+    def __init__(self, path: Path, schema: str, synchronous: str = "FULL",
+                 version: int = 1) -> None:
+        self.path = path
+        self._schema, self._synchronous, self._version = schema, synchronous, version
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> None:
+        self._db = open_database(self.path, self._schema, self._synchronous, self._version)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def _execute(self, query: str, args: tuple[object, ...]) -> tuple[list[tuple], int]:
+        """Rows and changed-row count, both read under the lock."""
+        with self._lock:
+            cursor = self._connection().execute(query, args)
+            return cursor.fetchall(), cursor.rowcount
+
+    def _execute_many(self, statements: list[tuple[str, tuple[object, ...]]]) -> int:
+        """Statements in one transaction: all of them or none; rows they changed."""
+        with self._lock:
+            db = self._connection()
+            changed = 0
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for query, args in statements:
+                    changed += db.execute(query, args).rowcount
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return changed
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError(f"{self.path} is not open")
+        return self._db

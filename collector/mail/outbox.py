@@ -28,6 +28,7 @@ from collector.config.mail import MailRetry, MailSettings
 from collector.mail.errors import MailError, MailErrorKind
 from collector.mail.message import Mail
 from collector.mail.store import MailStatus, MailStore
+from collector.notify.outbox import backoff as notify_backoff
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class OutboxStats:
 
 def backoff(attempts: int, retry: MailRetry) -> float:
     """Seconds to wait after the `attempts`-th failure in a row: first, doubling, at most max."""
-    return min(retry.first * 2 ** min(attempts - 1, 62), retry.max)
+    return notify_backoff(attempts, retry.first, retry.max)
 
 
 class Outbox:

@@ -6,13 +6,11 @@ rendered twice from the same events is stored once.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from enum import StrEnum
 from pathlib import Path
 
 from collector.mail.message import Mail
-from collector.sqlite import open_database
+from collector.sqlite import LockedDatabase
 
 SCHEMA_VERSION = 1
 
@@ -41,24 +39,13 @@ class MailStatus(StrEnum):
     """Kept as a record only: mail is disabled, or nobody is configured to get it."""
 
 
-class MailStore:
+class MailStore(LockedDatabase):
     """Thread-safe; every write is committed (and synced) before the call returns."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def open(self) -> None:
         # FULL, not NORMAL: the outage a mail reports may well be the power cut that takes
         # this host down a second later, and the mail must still be there after it.
-        self._db = open_database(self.path, _SCHEMA, "FULL", SCHEMA_VERSION)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        super().__init__(path, _SCHEMA, "FULL", SCHEMA_VERSION)
 
     def add(self, mail: Mail, status: MailStatus, now: float) -> bool:
         """Store `mail`; False if a mail with its Message-ID is already stored."""
@@ -95,11 +82,3 @@ class MailStore:
         self._execute("UPDATE mails SET status = ?, done_at = ?, last_error = ?, "
                       "attempts = attempts + ? WHERE id = ?",
                       (status.value, now, error, int(status is MailStatus.FAILED), row_id))
-
-    def _execute(self, query: str, args: tuple[object, ...]) -> tuple[list[tuple], int]:
-        """Rows and changed-row count, both read under the lock."""
-        with self._lock:
-            if self._db is None:
-                raise RuntimeError("the outbox file is not open")
-            cursor = self._db.execute(query, args)
-            return cursor.fetchall(), cursor.rowcount

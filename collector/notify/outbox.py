@@ -1,0 +1,245 @@
+"""One outbox for every channel: messages are stored first, then delivered by one task per
+channel that retries with backoff through restarts.
+
+Guarantees, for every channel alike: a message is committed to disk before any attempt to
+send it; it is marked sent only once the channel accepted it; the same (channel, recipient,
+notification group) is stored once, so it is never sent twice on purpose; pending messages
+outlive restarts; nothing is dropped. A refusal for good (a chat that blocked the bot, a
+webhook that answers 404) fails that message and counts it; it is not retried forever.
+
+Channels fail apart: while Telegram cannot be reached its messages wait behind their own
+backoff, and mail and webhooks go on. A channel down gets one log line when it goes and one
+when it comes back, not one per retry. A channel may ask for a pause (Telegram's 429 with
+`retry_after`): the whole channel waits that long, at least.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from collector.errors import PantauError
+from collector.notify.store import Message, MessageStatus, MessageStore
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(PantauError):
+    """A failed delivery. ``kind`` is a small fixed word (it labels a metric); ``permanent``:
+    sending this message again would fail again; ``channel_down``: the channel itself cannot
+    take messages now (not only this one); ``retry_after``: the channel asked to wait."""
+
+    def __init__(self, kind: str, detail: str, *, permanent: bool = False,
+                 channel_down: bool = True, retry_after: float | None = None) -> None:
+        self.kind = kind
+        self.detail = detail
+        self.permanent = permanent
+        self.channel_down = channel_down and not permanent
+        self.retry_after = retry_after
+        super().__init__(f"{kind}: {detail}")
+
+
+class Channel(Protocol):
+    @property
+    def name(self) -> str:
+        """The channel's name (mail, telegram, webhook): the messages' `channel`."""
+        ...
+
+    @property
+    def destination(self) -> str:
+        """Where it delivers, for log lines (a server, an API)."""
+        ...
+
+    async def send(self, message: Message) -> None:
+        """Deliver ``message``; raises DeliveryError."""
+        ...
+
+
+def backoff(attempts: int, first: float, maximum: float) -> float:
+    """Seconds to wait after the `attempts`-th failure in a row: first, doubling, at most
+    maximum."""
+    return min(first * 2 ** min(attempts - 1, 62), maximum)
+
+
+@dataclass
+class ChannelStats:
+    """Counts since the collector started, except `pending`, `oldest_pending_at` and what
+    the file holds."""
+
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    """Failed attempts by kind, retries included."""
+    last_sent_at: float | None = None
+    oldest_pending_at: float | None = None
+
+
+@dataclass
+class _ChannelState:
+    channel: Channel
+    stats: ChannelStats = field(default_factory=ChannelStats)
+    down: str | None = None
+    attempts: int = 0
+    retry_at: float | None = None
+    message_attempts: dict[int, int] = field(default_factory=dict)
+    message_retry_at: dict[int, float] = field(default_factory=dict)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+class Outbox:
+    def __init__(self, path: Path, channels: Sequence[Channel], first: float, maximum: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store = MessageStore(path)
+        self._channels = {channel.name: _ChannelState(channel) for channel in channels}
+        self._first, self._max = first, maximum
+        self._clock = clock
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._store.open)
+        for name, state in self._channels.items():
+            state.stats.pending = await asyncio.to_thread(self._store.count, name,
+                                                          MessageStatus.PENDING)
+            state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
+                                                                    name)
+            if state.stats.pending:
+                log.info("%s: %d messages from before the restart wait to be sent", name,
+                         state.stats.pending)
+
+    async def start(self) -> None:
+        """Open the file and start a delivery task per channel."""
+        await self.open()
+        for name, state in self._channels.items():
+            state.task = asyncio.create_task(self._run(state), name=f"outbox-{name}")
+
+    async def stop(self) -> None:
+        """Stop delivering and close the file; a message being sent stays pending."""
+        for state in self._channels.values():
+            if state.task is not None:
+                state.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await state.task
+                state.task = None
+        await asyncio.to_thread(self._store.close)
+
+    async def enqueue(self, messages: Sequence[Message]) -> int:
+        """Store ``messages`` (committed together when this returns), then have them sent;
+        how many were new. A message for a channel that is not configured is kept as a
+        record (not sent)."""
+        rows = [(message, MessageStatus.PENDING if message.channel in self._channels
+                 else MessageStatus.NOT_SENT) for message in messages]
+        for message, status in rows:
+            if status is MessageStatus.NOT_SENT:
+                log.warning("no %s channel is configured: %r kept, not sent", message.channel,
+                            message.title)
+        added = await asyncio.to_thread(self._store.add, rows, self._clock())
+        for name in {message.channel for message, status in rows
+                     if status is MessageStatus.PENDING}:
+            state = self._channels[name]
+            state.stats.pending = await asyncio.to_thread(self._store.count, name,
+                                                          MessageStatus.PENDING)
+            state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
+                                                                    name)
+            state.wake.set()
+        return added
+
+    def status(self, message: Message) -> MessageStatus | None:
+        return self._store.status(message.channel, message.recipient, message.key)
+
+    def stats(self) -> Mapping[str, ChannelStats]:
+        return {name: state.stats for name, state in self._channels.items()}
+
+    async def deliver_due(self, name: str) -> float | None:
+        """Send what is due on channel ``name``, oldest first, until done or the channel
+        fails; the clock time at which to call again, or None when nothing waits."""
+        state = self._channels[name]
+        if state.retry_at is not None and self._clock() < state.retry_at:
+            return state.retry_at
+        state.retry_at = None
+        for row, message in await asyncio.to_thread(self._store.pending, name):
+            due = state.message_retry_at.get(row)
+            if due is not None and due > self._clock():
+                continue
+            try:
+                await state.channel.send(message)
+            except DeliveryError as err:
+                state.stats.failures[err.kind] = state.stats.failures.get(err.kind, 0) + 1
+                if err.permanent:
+                    await self._finish(state, row, MessageStatus.FAILED, str(err))
+                    log.error("%s refused %r for good, kept as failed: %s", name, message.title,
+                              err.detail)
+                    continue
+                await asyncio.to_thread(self._store.attempt_failed, row, str(err))
+                if err.channel_down or err.retry_after is not None:
+                    return self._channel_failed(state, err)
+                attempts = state.message_attempts[row] = state.message_attempts.get(row, 0) + 1
+                state.message_retry_at[row] = self._clock() + backoff(attempts, self._first,
+                                                                      self._max)
+                if attempts == 1:
+                    log.warning("%s deferred %r, will retry: %s", name, message.title,
+                                err.detail)
+                continue
+            await self._finish(state, row, MessageStatus.SENT)
+            self._channel_back(state)
+        return min(state.message_retry_at.values(), default=None)
+
+    async def _finish(self, state: _ChannelState, row: int, status: MessageStatus,
+                      error: str = "") -> None:
+        now = self._clock()
+        name = state.channel.name
+        await asyncio.to_thread(self._store.finish, row, status, now, error)
+        state.message_attempts.pop(row, None)
+        state.message_retry_at.pop(row, None)
+        state.stats.pending = max(state.stats.pending - 1, 0)
+        state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
+                                                                name)
+        if status is MessageStatus.SENT:
+            state.stats.sent += 1
+            state.stats.last_sent_at = now
+        else:
+            state.stats.failed += 1
+
+    def _channel_failed(self, state: _ChannelState, err: DeliveryError) -> float:
+        state.attempts += 1
+        wait = backoff(state.attempts, self._first, self._max)
+        if err.retry_after is not None:
+            wait = max(err.retry_after, 0.0) if not err.channel_down else max(wait,
+                                                                              err.retry_after)
+        state.retry_at = self._clock() + wait
+        if state.down != err.kind:
+            log.warning("%s (%s) cannot take messages (%s: %s); %d wait, retrying up to "
+                        "every %g s", state.channel.name, state.channel.destination, err.kind,
+                        err.detail, state.stats.pending, self._max)
+            state.down = err.kind
+        return state.retry_at
+
+    def _channel_back(self, state: _ChannelState) -> None:
+        if state.down is not None:
+            log.info("%s (%s) takes messages again; %d wait", state.channel.name,
+                     state.channel.destination, state.stats.pending)
+        state.down = None
+        state.attempts = 0
+
+    async def _run(self, state: _ChannelState) -> None:
+        while True:
+            state.wake.clear()
+            try:
+                next_at = await self.deliver_due(state.channel.name)
+            except Exception:
+                # Delivery must outlive a bad moment of the disk; the messages stay stored.
+                log.exception("%s: delivery failed unexpectedly", state.channel.name)
+                next_at = self._clock() + self._first
+            timeout = None if next_at is None else max(next_at - self._clock(), 0.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(state.wake.wait(), timeout)

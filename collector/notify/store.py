@@ -1,0 +1,104 @@
+"""The outbox's file for every channel: each message the collector meant to send, to whom,
+and what became of it.
+
+SQLite in the data directory, one row per (channel, recipient, idempotency key): the same
+notification group rendered again for the same recipient is stored once, so it is never sent
+twice, also across restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from collector.sqlite import LockedDatabase
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
+    channel     TEXT    NOT NULL,            -- mail, telegram, webhook
+    recipient   TEXT    NOT NULL,            -- an address, a chat, a URL
+    key         TEXT    NOT NULL,            -- the notification group's idempotency key
+    payload     TEXT    NOT NULL,            -- what the channel sends, rendered
+    title       TEXT    NOT NULL,            -- for log lines
+    status      TEXT    NOT NULL,            -- a MessageStatus
+    created_at  REAL    NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,  -- failed attempts to send it
+    last_error  TEXT    NOT NULL DEFAULT '',
+    done_at     REAL,                        -- when it was sent or given up
+    UNIQUE (channel, recipient, key)
+);
+CREATE INDEX IF NOT EXISTS messages_by_status ON messages (status, channel, id);
+"""
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Refused for good (a chat that blocked the bot, a webhook URL that is gone)."""
+    NOT_SENT = "not_sent"
+    """Kept as a record only: its channel is not configured."""
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    recipient: str
+    key: str
+    """The idempotency key of the notification group it tells about."""
+    payload: str
+    title: str
+
+
+class MessageStore(LockedDatabase):
+    """Thread-safe; every write is committed (and synced) before the call returns."""
+
+    def __init__(self, path: Path) -> None:
+        # FULL: the outage a message reports may be the power cut that takes this host down.
+        super().__init__(path, _SCHEMA, "FULL", SCHEMA_VERSION)
+
+    def add(self, messages: list[tuple[Message, MessageStatus]], now: float) -> int:
+        """Store ``messages`` in one transaction; how many were new."""
+        return self._execute_many([(
+            "INSERT OR IGNORE INTO messages (channel, recipient, key, payload, title, status, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (message.channel, message.recipient, message.key, message.payload, message.title,
+             status.value, now)) for message, status in messages])
+
+    def pending(self, channel: str) -> list[tuple[int, Message]]:
+        """The channel's messages still to send, oldest first."""
+        rows, _ = self._execute(
+            "SELECT id, channel, recipient, key, payload, title FROM messages "
+            "WHERE status = ? AND channel = ? ORDER BY id",
+            (MessageStatus.PENDING.value, channel))
+        return [(row[0], Message(*row[1:])) for row in rows]
+
+    def count(self, channel: str, status: MessageStatus) -> int:
+        rows, _ = self._execute("SELECT count(*) FROM messages WHERE channel = ? AND status = ?",
+                                (channel, status.value))
+        return int(rows[0][0])
+
+    def oldest_pending(self, channel: str) -> float | None:
+        rows, _ = self._execute(
+            "SELECT min(created_at) FROM messages WHERE channel = ? AND status = ?",
+            (channel, MessageStatus.PENDING.value))
+        return None if rows[0][0] is None else float(rows[0][0])
+
+    def status(self, channel: str, recipient: str, key: str) -> MessageStatus | None:
+        rows, _ = self._execute(
+            "SELECT status FROM messages WHERE channel = ? AND recipient = ? AND key = ?",
+            (channel, recipient, key))
+        return MessageStatus(rows[0][0]) if rows else None
+
+    def attempt_failed(self, row_id: int, error: str) -> None:
+        self._execute("UPDATE messages SET attempts = attempts + 1, last_error = ? "
+                      "WHERE id = ?", (error, row_id))
+
+    def finish(self, row_id: int, status: MessageStatus, now: float, error: str = "") -> None:
+        self._execute("UPDATE messages SET status = ?, done_at = ?, last_error = ?, "
+                      "attempts = attempts + ? WHERE id = ?",
+                      (status.value, now, error, int(status is MessageStatus.FAILED), row_id))
