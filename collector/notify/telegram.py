@@ -1,4 +1,6 @@
-"""A Telegram message from a group of notifications: the same layout as a mail (one block per
+"""Telegram: a message from a group of notifications, and the channel that sends it.
+
+A message from a group of notifications: the same layout as a mail (one block per
 event: title, sentence, facts, the sites concerned), written in Telegram's HTML parse mode.
 
 Everything from the config or the network is escaped; the only tags are Pantau's own `<b>`.
@@ -10,12 +12,19 @@ lokasi lainnya", and if that is not enough, the last events give way to "dan N l
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
 
 from collector.alerting.notifications import Notification
 from collector.config import CollectorConfig
 from collector.notify.compose import Block, lay_out, title
+from collector.notify.outbox import DeliveryError
+from collector.notify.store import Message
 from collector.words import WORDS, Words
 
 TEXT_LIMIT = 4096
@@ -95,3 +104,73 @@ def _cut(text: str, units: int) -> str:
     while _units(text) > units:
         text = text[:-1]
     return text
+
+
+class TelegramChannel:
+    """Sends messages through the Bot API (`sendMessage`), at Telegram's or at a
+    self-hosted telegram-bot-api server (`api_url`). The bot token goes in the URL's path
+    only and is never logged: the destination shown is the API's host.
+
+    Telegram's answers, as DeliveryErrors: 429 is a pause of the whole channel for its
+    `retry_after`; 401 and 404 (a wrong token) and 5xx, timeouts and unreachable servers are
+    the channel down, retried; other 4xx (a chat not found, a bot blocked or kicked, a text
+    the API cannot parse) are that message refused for good.
+    """
+
+    name = "telegram"
+
+    def __init__(self, token: str, api_url: str = "https://api.telegram.org",
+                 timeout: float = 10.0) -> None:
+        self._token = token
+        self._api = api_url.rstrip("/")
+        self._timeout = timeout
+        self.destination = urlsplit(self._api).netloc or self._api
+
+    async def send(self, message: Message) -> None:
+        await self.call("sendMessage", json.loads(message.payload))
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        """One Bot API call; its `result`, or a DeliveryError."""
+        url = f"{self._api}/bot{self._token}/{method}"
+        try:
+            async with aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self._timeout)) as session, \
+                    session.post(url, json=params) as response:
+                status = response.status
+                text = await response.text()
+        except TimeoutError:
+            raise DeliveryError("timeout", f"no answer within {self._timeout:g} s") from None
+        except aiohttp.ClientError as err:
+            raise DeliveryError("connect", _without(str(err) or type(err).__name__,
+                                                    self._token)) from None
+        return _answer(status, text, self._token)
+
+
+def _answer(status: int, text: str, token: str) -> Any:
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise DeliveryError("server" if status >= 500 else "other",
+                            f"HTTP {status}, not a Bot API answer")
+    if answer.get("ok") is True:
+        return answer.get("result")
+    description = _without(str(answer.get("description", f"HTTP {status}")), token)
+    code = answer.get("error_code", status)
+    if code == 429:
+        parameters = answer.get("parameters") or {}
+        retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        raise DeliveryError("rate_limited", description, channel_down=False,
+                            retry_after=float(retry_after) if isinstance(
+                                retry_after, int | float) else 30.0)
+    if code in (401, 404):
+        raise DeliveryError("auth", f"{description} (is telegram.token right?)")
+    if isinstance(code, int) and 400 <= code < 500:
+        raise DeliveryError("refused", description, permanent=True)
+    raise DeliveryError("server", description)
+
+
+def _without(text: str, token: str) -> str:
+    """``text`` with the bot token blanked, should an error message quote the URL."""
+    return text.replace(token, "<token>") if token else text

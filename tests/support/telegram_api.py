@@ -77,3 +77,75 @@ def check_send_message(params: dict) -> str | None:
     if len(text.encode("utf-16-le")) // 2 > TEXT_LIMIT:
         return "Bad Request: message is too long"
     return None
+
+
+class BotApiServer:
+    """A stand-in for Telegram's Bot API on a loopback port, for what Pantau calls
+    (`sendMessage`; `getUpdates`, `editMessageText` and `answerCallbackQuery` follow): the
+    answers are shaped as the real API's (`ok`, `result` or `error_code` and `description`,
+    `parameters.retry_after` with 429), and every request is checked as the real API checks
+    it. Set ``down`` to answer 502, ``flood`` to answer 429 with that many seconds."""
+
+    def __init__(self, token: str, chats: set[int | str], blocked: set[int | str] = frozenset()
+                 ) -> None:
+        self.token = token
+        self.chats = {str(chat) for chat in chats}
+        self.blocked = {str(chat) for chat in blocked}
+        self.messages: list[dict] = []
+        self.down = False
+        self.flood: int | None = None
+        self.port = 0
+        self._runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> BotApiServer:
+        from aiohttp import web
+
+        from tests.support.web_app import serve_app
+
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner, self.port = await serve_app(app)
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request):
+        from aiohttp import web
+
+        def error(code: int, description: str, **extra) -> web.Response:
+            return web.json_response({"ok": False, "error_code": code,
+                                      "description": description, **extra}, status=code)
+
+        if self.down:
+            return web.Response(status=502, text="<html>502 Bad Gateway</html>")
+        if request.match_info["token"] != self.token:
+            return error(401, "Unauthorized")
+        if self.flood is not None:
+            return error(429, f"Too Many Requests: retry after {self.flood}",
+                         parameters={"retry_after": self.flood})
+        method = request.match_info["method"]
+        if method != "sendMessage":
+            return error(404, "Not Found")
+        try:
+            params = await request.json()
+        except ValueError:
+            return error(400, "Bad Request: invalid JSON")
+        problem = check_send_message(params)
+        if problem is not None:
+            return error(400, problem)
+        chat = str(params["chat_id"])
+        if chat in self.blocked:
+            return error(403, "Forbidden: bot was blocked by the user")
+        if chat not in self.chats:
+            return error(400, "Bad Request: chat not found")
+        self.messages.append(params)
+        return web.json_response({"ok": True, "result": {
+            "message_id": len(self.messages), "chat": {"id": params["chat_id"]},
+            "date": 0, "text": parse_html(params["text"])
+            if params.get("parse_mode") == "HTML" else params["text"]}})
