@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 class DeliveryError(PantauError):
     """A failed delivery. ``kind`` is a small fixed word (it labels a metric); ``permanent``:
     sending this message again would fail again; ``channel_down``: the channel itself cannot
-    take messages now (not only this one); ``retry_after``: the channel asked to wait."""
+    take messages now (not only this one); ``retry_after``: how long the other side asked to
+    wait (the channel's, or this message's), in place of the backoff."""
 
     def __init__(self, kind: str, detail: str, *, permanent: bool = False,
                  channel_down: bool = True, retry_after: float | None = None) -> None:
@@ -181,11 +182,12 @@ class Outbox:
                               err.detail)
                     continue
                 await asyncio.to_thread(self._store.attempt_failed, row, str(err))
-                if err.channel_down or err.retry_after is not None:
+                if err.channel_down:
                     return self._channel_failed(state, err)
                 attempts = state.message_attempts[row] = state.message_attempts.get(row, 0) + 1
-                state.message_retry_at[row] = self._clock() + backoff(attempts, self._first,
-                                                                      self._max)
+                wait = err.retry_after if err.retry_after is not None else backoff(
+                    attempts, self._first, self._max)
+                state.message_retry_at[row] = self._clock() + wait
                 if attempts == 1:
                     log.warning("%s deferred %r, will retry: %s", name, message.title,
                                 err.detail)
@@ -212,10 +214,9 @@ class Outbox:
 
     def _channel_failed(self, state: _ChannelState, err: DeliveryError) -> float:
         state.attempts += 1
-        wait = backoff(state.attempts, self._first, self._max)
-        if err.retry_after is not None:
-            wait = max(err.retry_after, 0.0) if not err.channel_down else max(wait,
-                                                                              err.retry_after)
+        # The channel's own word on how long to wait comes first (Telegram's retry_after).
+        wait = err.retry_after if err.retry_after is not None else backoff(
+            state.attempts, self._first, self._max)
         state.retry_at = self._clock() + wait
         if state.down != err.kind:
             log.warning("%s (%s) cannot take messages (%s: %s); %d wait, retrying up to "

@@ -161,7 +161,7 @@ def _answer(status: int, text: str, token: str) -> Any:
     if code == 429:
         parameters = answer.get("parameters") or {}
         retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
-        raise DeliveryError("rate_limited", description, channel_down=False,
+        raise DeliveryError("rate_limited", description,
                             retry_after=float(retry_after) if isinstance(
                                 retry_after, int | float) else 30.0)
     if code in (401, 404):

@@ -1,4 +1,5 @@
-"""Webhook documents from a group of notifications, and their signature.
+"""Webhooks: documents from a group of notifications, their signature, and the channel that
+POSTs them.
 
 Two formats:
 - Pantau's own, version 1 (`docs/webhook.md`, schema `docs/webhook.schema.json`): every
@@ -21,9 +22,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
+
+from collector import __version__
 from collector.alerting.notifications import EventKind, Notification
 from collector.config import CollectorConfig
 from collector.notify.compose import about_link, event_name, summary, title
+from collector.notify.outbox import DeliveryError
+from collector.notify.store import Message
 from collector.words import WORDS
 
 SCHEMA_VERSION = "1"
@@ -179,3 +185,56 @@ def _rfc3339(at: float) -> str:
 
 def _optional_time(at: float | None) -> str | None:
     return None if at is None else _rfc3339(at)
+
+
+def webhook_payload(document: dict[str, Any], alertmanager: bool = False) -> str:
+    """What the outbox stores for a webhook: the body to send, and its format."""
+    return json.dumps({"format": "alertmanager" if alertmanager else "pantau",
+                       "body": body(document).decode()}, ensure_ascii=False)
+
+
+class WebhookChannel:
+    """POSTs each stored document to its URL (the message's recipient), signed at the moment
+    of sending with that URL's shared secret, which is never stored in the outbox.
+
+    Each URL fails alone: a server error, a timeout or an unreachable host defers that
+    message on its own backoff (other URLs go on); 408 and 429 too, after `Retry-After` when
+    given; any other 4xx (a URL gone, a signature refused) fails it for good.
+    """
+
+    name = "webhook"
+    destination = "webhook URLs"
+
+    def __init__(self, secrets: dict[str, str], timeout: float = 10.0) -> None:
+        self._secrets = secrets
+        self._timeout = timeout
+
+    async def send(self, message: Message) -> None:
+        stored = json.loads(message.payload)
+        data = stored["body"].encode()
+        headers = {"Content-Type": "application/json", KEY_HEADER: message.key,
+                   "User-Agent": f"Pantau/{__version__}"}
+        if stored["format"] == "pantau":
+            headers[SCHEMA_HEADER] = SCHEMA_VERSION
+        secret = self._secrets.get(message.recipient)
+        if secret:
+            headers[SIGNATURE_HEADER] = sign(data, secret)
+        try:
+            async with aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self._timeout)) as session, \
+                    session.post(message.recipient, data=data, headers=headers,
+                                 allow_redirects=False) as response:
+                status, retry_after = response.status, response.headers.get("Retry-After")
+        except TimeoutError:
+            raise DeliveryError("timeout", f"no answer within {self._timeout:g} s",
+                                channel_down=False) from None
+        except aiohttp.ClientError as err:
+            raise DeliveryError("connect", str(err) or type(err).__name__,
+                                channel_down=False) from None
+        if 200 <= status < 300:
+            return
+        if status in (408, 429) or status >= 500:
+            wait = float(retry_after) if retry_after and retry_after.isdigit() else None
+            raise DeliveryError("server" if status >= 500 else "rate_limited",
+                                f"HTTP {status}", channel_down=False, retry_after=wait)
+        raise DeliveryError("refused", f"HTTP {status}", permanent=True)

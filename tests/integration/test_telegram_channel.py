@@ -83,7 +83,7 @@ def test_flood_control_is_a_pause_of_its_length_and_an_api_down_is_the_channel_d
         with pytest.raises(DeliveryError) as flood:
             await channel.send(message(CHAT, "k1"))
         assert (flood.value.kind, flood.value.retry_after, flood.value.channel_down) == (
-            "rate_limited", 7.0, False)
+            "rate_limited", 7.0, True)
         api.flood, api.down = None, True
         with pytest.raises(DeliveryError) as down:
             await channel.send(message(CHAT, "k1"))

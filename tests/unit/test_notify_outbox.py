@@ -137,14 +137,15 @@ def test_a_channel_asking_to_wait_is_left_alone_for_that_long(tmp_path):
         outbox, channels, clock = make(tmp_path, "telegram")
         await outbox.open()
         channels["telegram"].outcome = lambda m: DeliveryError(
-            "rate_limited", "Too Many Requests: retry after 7", channel_down=False,
-            retry_after=7)
+            "rate_limited", "Too Many Requests: retry after 7", retry_after=7)
         await outbox.enqueue([message("telegram", "-1001", "k1")])
+        await outbox.enqueue([message("telegram", "-1002", "k1")])
         assert await outbox.deliver_due("telegram") == clock.now + 7
+        assert len(channels["telegram"].calls) == 1  # the whole channel waits, not one message
         channels["telegram"].outcome = lambda m: None
         clock.now += 7
         assert await outbox.deliver_due("telegram") is None
-        assert outbox.stats()["telegram"].sent == 1
+        assert outbox.stats()["telegram"].sent == 2
         await outbox.stop()
 
     run(scenario)
@@ -155,10 +156,11 @@ def test_a_message_deferred_alone_does_not_hold_the_others(tmp_path):
         outbox, channels, clock = make(tmp_path, "webhook")
         await outbox.open()
         channels["webhook"].outcome = lambda m: (
-            DeliveryError("status", "HTTP 409", channel_down=False) if m.key == "k1" else None)
+            DeliveryError("server", "HTTP 503", channel_down=False, retry_after=120)
+            if m.key == "k1" else None)
         await outbox.enqueue([message("webhook", "https://hook.test/a", "k1"),
                               message("webhook", "https://hook.test/a", "k2")])
-        assert await outbox.deliver_due("webhook") == clock.now + 30
+        assert await outbox.deliver_due("webhook") == clock.now + 120  # its Retry-After
         assert outbox.status(message("webhook", "https://hook.test/a", "k2")) \
             is MessageStatus.SENT
         await outbox.stop()
