@@ -23,6 +23,7 @@ from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
     AvailabilityCollector,
+    ChannelCollector,
     MailCollector,
 )
 from collector.gc_tuning import settle_after_start
@@ -30,6 +31,10 @@ from collector.http import HttpServer, build_http_app
 from collector.ingest import AgentIngest
 from collector.mail import FILE_NAME as MAIL_FILE
 from collector.mail import Outbox, SmtpSender, render
+from collector.notify import FILE_NAME as CHANNELS_FILE
+from collector.notify import channels
+from collector.notify.outbox import Outbox as ChannelOutbox
+from collector.notify.routing import channel_messages
 from collector.probes import Probe, ProbeContext, Recorder, Scheduled
 from collector.probes import kinds as probe_kinds
 from collector.scheduler import ProbeScheduler
@@ -71,6 +76,11 @@ class CollectorApp:
         self.outbox = Outbox(config.collector.data_dir / MAIL_FILE,
                              SmtpSender(mail.smtp) if mail.enabled else None, mail, clock=clock)
         self.registry.register(MailCollector(self.outbox))
+        # Telegram and webhooks share one outbox; mail keeps its own (and its metrics).
+        self.channels = ChannelOutbox(config.collector.data_dir / CHANNELS_FILE,
+                               channels(config), first=mail.retry.first,
+                               maximum=mail.retry.max, clock=clock)
+        self.registry.register(ChannelCollector(self.channels, clock=clock))
         self.http = HttpServer(
             build_http_app(self.registry, self.health,
                            routes=[*self.ingest.routes(),
@@ -97,6 +107,7 @@ class CollectorApp:
         _prepare_data_dir(self.config.collector.data_dir)
         await self.ingest.start()
         await self.outbox.start()
+        await self.channels.start()
         self.outages = OutageLog(outage_log_path(self.config.collector.data_dir))
         # The ledger shares the outage log's file: the report reads both from one place.
         self.ledger = MonitoringLedger(outage_log_path(self.config.collector.data_dir),
@@ -121,6 +132,7 @@ class CollectorApp:
         await self.http.stop()
         await self.ingest.stop()
         await self.outbox.stop()
+        await self.channels.stop()
         if self.ledger is not None:
             self.ledger.close()
         for probe, _ in self.probes.values():
@@ -141,10 +153,14 @@ class CollectorApp:
             self.alerting.outcome(outcome)
 
     async def notify(self, notifications: list[Notification]) -> None:
-        """Notifications that fell due, grouped by the engine: one mail, into the outbox."""
+        """Notifications that fell due, grouped by the engine: one mail into the mail outbox,
+        one message per chat and webhook into the channels' outbox."""
         mail = render(notifications, self.config)
         if mail is not None:
             await self.outbox.enqueue(mail)
+        messages = channel_messages(notifications, self.config)
+        if messages:
+            await self.channels.enqueue(messages)
 
     def health(self) -> tuple[bool, str]:
         """Healthy while every site has had a round within three of its intervals."""

@@ -1,4 +1,5 @@
 """Command line: `collector run`, `collector check-config`, `collector test-email`,
+`collector test-notify`,
 `collector report`.
 
 Exit status: 0 success, 1 cannot start (privileges, port in use), the test mail
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         ("run", "probe the network and serve /metrics until stopped"),
         ("check-config", "validate the configuration and exit"),
         ("test-email", "send one test mail through the configured mail server and exit"),
+        ("test-notify", "send one test message on a channel (telegram, webhook, mail) and exit"),
         ("report", "write a month's availability report (CSV, HTML, PDF) and exit"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
@@ -40,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
             help=f"configuration file (default: $PANTAU_CONFIG or {DEFAULT_CONFIG})")
     commands.choices["test-email"].add_argument(
         "--to", metavar="ADDRESS", help="send to this address (default: mail.groups.central)")
+    test_notify = commands.choices["test-notify"]
+    test_notify.add_argument("--channel", required=True,
+                             choices=("telegram", "webhook", "mail"))
+    test_notify.add_argument("--group", default="central", metavar="GROUP",
+                             help="send to this group's recipients (default: central)")
     report = commands.choices["report"]
     report.add_argument("--month", required=True, type=_month, metavar="YYYY-MM",
                         help="calendar month in collector.timezone")
@@ -93,11 +100,12 @@ def _check_config(config: CollectorConfig, path: str) -> int:
     return 0
 
 
-def _test_email(config: CollectorConfig, path: str, to: str | None) -> int:
+def _test_email(config: CollectorConfig, path: str, to: str | None,
+                group: str = "central") -> int:
     from collector.mail import MailError
     from collector.mail.testmail import problems_before_test_mail, send_test_mail
 
-    problems = problems_before_test_mail(config, to)
+    problems = problems_before_test_mail(config, to, group)
     for problem in problems:
         print(problem if problem.startswith("--") else f"{path}: {problem}", file=sys.stderr)
     if problems:
@@ -105,7 +113,7 @@ def _test_email(config: CollectorConfig, path: str, to: str | None) -> int:
     smtp = config.mail.smtp
     server = f"{smtp.host}:{smtp.port} ({smtp.security.value})"
     try:
-        mail, refused = asyncio.run(send_test_mail(config, to))
+        mail, refused = asyncio.run(send_test_mail(config, to, group))
     except MailError as err:
         print(f"test mail NOT sent through {server}: {err.kind.value}: {err.detail}",
               file=sys.stderr)
@@ -114,6 +122,24 @@ def _test_email(config: CollectorConfig, path: str, to: str | None) -> int:
     for line in refused:
         print(f"  refused: {line}")
     return 0
+
+
+def _test_notify(config: CollectorConfig, path: str, channel: str, group: str) -> int:
+    from collector.notify.testnotify import problems_before_test, send_test
+
+    problems = problems_before_test(config, channel, group)
+    for problem in problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_BAD_CONFIG
+    results = asyncio.run(send_test(config, channel, group))
+    for recipient, error in results:
+        if error is None:
+            print(f"test message sent on {channel} to {recipient}")
+        else:
+            print(f"test message NOT sent on {channel} to {recipient}: {error.kind}: "
+                  f"{error.detail}", file=sys.stderr)
+    return 0 if all(error is None for _, error in results) else EXIT_CANNOT_START
 
 
 def _report(config: CollectorConfig, month: tuple[int, int], out: str,
@@ -169,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_config(config, args.config)
     if args.command == "test-email":
         return _test_email(config, args.config, args.to)
+    if args.command == "test-notify":
+        if args.channel == "mail":
+            return _test_email(config, args.config, None, args.group)
+        return _test_notify(config, args.config, args.channel, args.group)
     if args.command == "report":
         return _report(config, args.month, args.out, args.format, args.site)
     return _run(config)

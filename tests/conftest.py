@@ -10,6 +10,8 @@ EXAMPLE_SECRETS = {
     "PANTAU_SNMP_CORE_PRIV": "example-priv-key",
     "PANTAU_AGENT_TOKEN_WEB_BAPPEDA": "example-agent-token",
     "PANTAU_SMTP_PASSWORD": "example-smtp-password",
+    "PANTAU_TELEGRAM_TOKEN": "123456:example-bot-token",
+    "PANTAU_WEBHOOK_SECRET": "example-webhook-secret",
 }
 for _name, _value in EXAMPLE_SECRETS.items():
     os.environ.setdefault(_name, _value)

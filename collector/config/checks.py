@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from collector.config.agent_checks import agent_problems
 from collector.config.durations import format_duration
-from collector.config.mail_checks import mail_problems
+from collector.config.mail_checks import channel_problems, mail_problems
 from collector.config.model import CollectorConfig
 from collector.config.snmp_checks import snmp_problems
 from collector.config.yaml_model import Loc
@@ -23,7 +23,8 @@ def cross_check(config: CollectorConfig, written: Callable[[Loc], bool]) -> list
     is blamed on the interval the operator set rather than on one inherited from `icmp`.
     """
     return [*_repeated_names(config), *_parent_problems(config), *_timing(config, written),
-            *snmp_problems(config), *agent_problems(config), *mail_problems(config)]
+            *snmp_problems(config), *agent_problems(config), *mail_problems(config),
+            *channel_problems(config)]
 
 
 def _repeated_names(config: CollectorConfig) -> list[tuple[Loc, str]]:

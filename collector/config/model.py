@@ -27,6 +27,7 @@ from pydantic import (
 
 from collector.config.agents import AgentsSettings
 from collector.config.alerting import AlertingSettings
+from collector.config.channels import TelegramSettings, WebhookSettings
 from collector.config.durations import (
     NonNegativeDuration,
     PositiveDuration,
@@ -211,7 +212,8 @@ class Site(_Model):
     links: tuple[Link, ...] = Field(min_length=1)
     devices: tuple[Device, ...] = ()
     notify: tuple[Name, ...] = ()
-    """Mail groups (`mail.groups`) that get the mails about this site, besides `central`."""
+    """Groups (`mail.groups`, `telegram.groups`, `webhook.groups`) told about this site,
+    besides `central`."""
     maintenance: tuple[MaintenanceWindow, ...] = ()
     services: tuple[Service, ...] = ()
     """The agencies' applications checked at this site (http)."""
@@ -228,6 +230,8 @@ class CollectorConfig(_Model):
     auths: dict[Name, SnmpAuth] = {}
     agents: AgentsSettings = AgentsSettings()
     mail: MailSettings = MailSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    webhook: WebhookSettings = WebhookSettings()
     sites: tuple[Site, ...] = Field(min_length=1)
 
     @model_validator(mode="before")
@@ -256,7 +260,8 @@ class CollectorConfig(_Model):
         raise KeyError(name)
 
 
-_SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents", "alerting", "mail")
+_SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents", "alerting", "mail",
+             "telegram", "webhook")
 _M = TypeVar("_M", bound=_Model)
 
 

@@ -6,9 +6,10 @@ built fresh on every ``collect()``, so what leaves the config leaves /metrics to
 
 from collector.exposition.agents import AgentCollector
 from collector.exposition.availability import AvailabilityCollector
+from collector.exposition.channels import ChannelCollector
 from collector.exposition.links import LinkCollector
 from collector.exposition.mail import MailCollector
 from collector.exposition.snmp import SnmpCollector
 
-__all__ = ["AgentCollector", "AvailabilityCollector", "LinkCollector", "MailCollector",
-           "SnmpCollector"]
+__all__ = ["AgentCollector", "AvailabilityCollector", "ChannelCollector", "LinkCollector",
+           "MailCollector", "SnmpCollector"]

@@ -16,12 +16,14 @@ from collector.mail.smtp import SmtpSender
 from collector.words import WORDS, format_time
 
 
-def recipients_of_test_mail(config: CollectorConfig, to: str | None) -> tuple[str, ...]:
-    """`to` if given, else the central group."""
-    return (to,) if to else config.mail.groups.get(CENTRAL_GROUP, ())
+def recipients_of_test_mail(config: CollectorConfig, to: str | None,
+                            group: str = CENTRAL_GROUP) -> tuple[str, ...]:
+    """`to` if given, else the group's addresses (central by default)."""
+    return (to,) if to else config.mail.groups.get(group, ())
 
 
-def problems_before_test_mail(config: CollectorConfig, to: str | None) -> list[str]:
+def problems_before_test_mail(config: CollectorConfig, to: str | None,
+                              group: str = CENTRAL_GROUP) -> list[str]:
     """Why a test mail cannot even be tried, as `key.path: message` lines (empty: it can)."""
     mail, problems = config.mail, []
     if mail.smtp.host is None:
@@ -33,8 +35,9 @@ def problems_before_test_mail(config: CollectorConfig, to: str | None) -> list[s
             check_address(to)
         except ValueError as err:
             problems.append(f"--to: {err}")
-    elif not recipients_of_test_mail(config, to):
-        problems.append(f"mail.groups.{CENTRAL_GROUP}: not set; name a recipient with --to")
+    elif not recipients_of_test_mail(config, to, group):
+        hint = "name a recipient with --to" if group == CENTRAL_GROUP else "name another --group"
+        problems.append(f"mail.groups.{group}: not set; {hint}")
     return problems
 
 
@@ -51,9 +54,10 @@ def build_test_mail(config: CollectorConfig, to: tuple[str, ...], server: str) -
                 date=at)
 
 
-async def send_test_mail(config: CollectorConfig, to: str | None) -> tuple[Mail, tuple[str, ...]]:
+async def send_test_mail(config: CollectorConfig, to: str | None,
+                         group: str = CENTRAL_GROUP) -> tuple[Mail, tuple[str, ...]]:
     """Send the test mail straight to the server; the mail and the recipients it refused.
     Raises MailError. Call `problems_before_test_mail` first."""
     sender = SmtpSender(config.mail.smtp)
-    mail = build_test_mail(config, recipients_of_test_mail(config, to), sender.server)
+    mail = build_test_mail(config, recipients_of_test_mail(config, to, group), sender.server)
     return mail, tuple(await sender.send(mail))

@@ -30,6 +30,10 @@ from collector.notify.store import Message, MessageStatus, MessageStore
 log = logging.getLogger(__name__)
 
 
+FAILURE_KINDS = ("connect", "timeout", "server", "auth", "rate_limited", "refused", "other")
+"""The kinds a channel's DeliveryError takes: a small fixed set, for a metric label."""
+
+
 class DeliveryError(PantauError):
     """A failed delivery. ``kind`` is a small fixed word (it labels a metric); ``permanent``:
     sending this message again would fail again; ``channel_down``: the channel itself cannot

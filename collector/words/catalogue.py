@@ -55,6 +55,8 @@ class Words:
     status_link: str
     test_subject: str
     test_text: str
+    test_message: str
+    """A test on a chat or webhook channel: `{host}`, `{time}`, `{channel}`."""
     units: tuple[str, str, str, str]
     """Day, hour, minute, second."""
     decimal: str

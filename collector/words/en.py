@@ -101,6 +101,8 @@ MAIL = Words(
     test_subject="[Pantau] Test mail",
     test_text=("This is a test mail from Pantau on {host}, sent {time} through {server}.\n"
                "If it arrived, outage mails will arrive too.\n"),
+    test_message=("A test message from Pantau on {host}, sent {time} through {channel}. If it "
+                  "arrived, outage alerts will arrive too."),
     units=("d", "h", "min", "s"),
     decimal=".",
     months=("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",

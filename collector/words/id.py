@@ -103,6 +103,8 @@ MAIL = Words(
     test_subject="[Pantau] Surat uji",
     test_text=("Ini surat uji dari Pantau di {host}, dikirim {time} melalui {server}.\n"
                "Bila surat ini sampai, surat peringatan gangguan juga akan sampai.\n"),
+    test_message=("Pesan uji dari Pantau di {host}, dikirim {time} lewat {channel}. Bila pesan ini "
+                  "sampai, peringatan gangguan juga akan sampai."),
     units=("hari", "jam", "menit", "detik"),
     decimal=",",
     months=("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",

@@ -49,6 +49,8 @@ sites:
       - {name: radio, kind: wireless, parent: core, targets: [127.0.0.3]}
 agents:
   clients: [{name: web, site: opd, token: web-token}]
+telegram: {enabled: true, token: "123:test", api_url: "http://127.0.0.1:9/",
+           groups: {central: [-1001]}}
 """
 
 

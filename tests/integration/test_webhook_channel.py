@@ -38,6 +38,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.keys: list[str] = []
+        self.seen: list[tuple[str, str]] = []
         self.answers: dict[str, int] = {}
         self.delay = 0.0
         self.port = 0
@@ -65,7 +66,9 @@ class Receiver:
             return web.Response(status=401, text="bad signature")
         key = request.headers[KEY_HEADER]
         self.keys.append(key)
-        if self.keys.count(key) == 1:
+        # Each URL is its own receiver: a key repeated on one URL is a repeat.
+        self.seen.append((request.match_info["path"], key))
+        if self.seen.count((request.match_info["path"], key)) == 1:
             self.received.append(json.loads(data))
         return web.Response(status=204)
 

@@ -1,0 +1,67 @@
+"""Config models of the chat and webhook channels: `telegram` and `webhook`. Like
+`mail.groups`, each names its recipients by group; sites name their groups in `notify`, and
+`central` gets everything."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+
+from collector.config.durations import PositiveDuration, rule_error
+from collector.config.names import Name
+from collector.config.secrets import SecretValue
+from collector.config.services import Url
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_CHANNEL_NAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{4,31}")
+
+
+def _check_chat(value: int | str) -> int | str:
+    if isinstance(value, int) or _CHANNEL_NAME.fullmatch(value):
+        return value
+    raise rule_error(f"'{value}' is not a chat id (a number such as -1001234567890) or a "
+                     "channel's @username")
+
+
+ChatId = Annotated[Annotated[int, Strict()] | Annotated[str, Strict()], AfterValidator(_check_chat)]
+
+
+class TelegramSettings(_Model):
+    enabled: Annotated[bool, Strict()] = False
+    """Without it nothing is sent to Telegram (and nothing is queued for it)."""
+    token: SecretValue | None = None
+    """The bot's token from @BotFather; write it as {env: ...} or {file: ...}."""
+    api_url: Url = "https://api.telegram.org"
+    """Telegram's Bot API, or a self-hosted telegram-bot-api server."""
+    timeout: PositiveDuration = 10.0
+    groups: dict[Name, Annotated[tuple[ChatId, ...], Field(min_length=1)]] = {}
+    """Chats by group: ids (groups and channels are negative) or a channel's @username."""
+
+
+class WebhookFormat(StrEnum):
+    PANTAU = "pantau"
+    """Pantau's own document, version 1 (docs/webhook.md)."""
+    ALERTMANAGER = "alertmanager"
+    """Alertmanager's webhook payload, version 4, for tools made for it."""
+
+
+class WebhookEndpoint(_Model):
+    url: Url
+    secret: SecretValue | None = None
+    """Shared secret: the body is signed with HMAC-SHA256 (X-Pantau-Signature)."""
+    format: WebhookFormat = WebhookFormat.PANTAU
+
+
+class WebhookSettings(_Model):
+    enabled: Annotated[bool, Strict()] = False
+    timeout: PositiveDuration = 10.0
+    endpoints: dict[Name, WebhookEndpoint] = {}
+    groups: dict[Name, Annotated[tuple[Name, ...], Field(min_length=1)]] = {}
+    """Endpoints (by name) by group."""

@@ -1,0 +1,44 @@
+"""The channels' outbox (Telegram, webhooks) as metric families, per channel: what waits and
+for how long, what went out, what was refused for good, and failed attempts by kind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from collector.notify.outbox import FAILURE_KINDS, Outbox
+
+
+class ChannelCollector(Collector):
+    def __init__(self, outbox: Outbox, clock: Callable[[], float] = time.time) -> None:
+        self._outbox = outbox
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        pending = GaugeMetricFamily("pantau_notify_pending",
+                                    "Messages waiting to be delivered", labels=["channel"])
+        oldest = GaugeMetricFamily(
+            "pantau_notify_oldest_pending_seconds",
+            "How long the oldest waiting message has waited (0 when none waits)",
+            labels=["channel"])
+        sent = CounterMetricFamily("pantau_notify_sent", "Messages the channel accepted",
+                                   labels=["channel"])
+        failed = CounterMetricFamily(
+            "pantau_notify_failed", "Messages refused for good (kept in the outbox, not retried)",
+            labels=["channel"])
+        failures = CounterMetricFamily(
+            "pantau_notify_send_failures",
+            "Failed attempts to deliver, retries included, by kind", labels=["channel", "kind"])
+        now = self._clock()
+        for channel, stats in self._outbox.stats().items():
+            pending.add_metric([channel], stats.pending)
+            waited = 0.0 if stats.oldest_pending_at is None else now - stats.oldest_pending_at
+            oldest.add_metric([channel], max(waited, 0.0))
+            sent.add_metric([channel], stats.sent)
+            failed.add_metric([channel], stats.failed)
+            for kind in FAILURE_KINDS:
+                failures.add_metric([channel, kind], stats.failures.get(kind, 0))
+        yield from (pending, oldest, sent, failed, failures)
