@@ -75,7 +75,7 @@ def summary(n: Notification, words: Words, *, long: bool) -> str:
             duration=format_span(words, n.duration))
     detail = ""
     if n.kind is EventKind.DOWN and not _link_only(n):
-        count = len(_affected(n))
+        count = len(affected_sites(n))
         affected = words.one_site_affected if count == 1 else words.sites_affected
         detail = f" ({affected.format(n=count)})"
     elif n.kind is EventKind.RECOVERED and n.duration is not None:
@@ -98,7 +98,7 @@ def about_link(n: Notification) -> bool:
     return n.link is not None and not n.affected
 
 
-def _affected(n: Notification) -> tuple[AffectedSite, ...]:
+def affected_sites(n: Notification) -> tuple[AffectedSite, ...]:
     """The sites an outage of a whole site concerns, itself first: the one list that the
     subject counts and the body names."""
     if about_link(n) or n.kind not in OUTAGE_KINDS:
@@ -175,7 +175,7 @@ def lay_out(n: Notification, words: Words, zone: ZoneInfo) -> Block:
         rows.append((label["uptime_before"], format_span(words, n.uptime_before)))
     if n.outage_id is not None:
         rows.append((label["outage"], f"#{n.outage_id}"))
-    affected = tuple(f"{a.site}: {a.title} ({words.state[a.state]})" for a in _affected(n))
+    affected = tuple(f"{a.site}: {a.title} ({words.state[a.state]})" for a in affected_sites(n))
     sentence = template.format(what=what)
     return Block(title=summary(n, words, long=True), sentence=sentence[:1].upper() + sentence[1:],
                   rows=tuple(rows), affected_label=f"{label['affected']} ({len(affected)})",

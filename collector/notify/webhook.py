@@ -27,7 +27,7 @@ import aiohttp
 from collector import __version__
 from collector.alerting.notifications import EventKind, Notification
 from collector.config import CollectorConfig
-from collector.notify.compose import about_link, event_name, summary, title
+from collector.notify.compose import about_link, affected_sites, event_name, summary, title
 from collector.notify.outbox import DeliveryError
 from collector.notify.store import Message
 from collector.words import WORDS
@@ -161,7 +161,7 @@ def _event_data(n: Notification) -> dict[str, Any]:
             "kind": n.evidence.kind.value, "who": list(n.evidence.who),
             "at": _optional_time(n.evidence.at)},
         "affected": [{"site": a.site, "title": a.title, "state": a.state}
-                     for a in n.affected],
+                     for a in affected_sites(n)],
         "affected_services": [{"site": site, "title": service_title}
                               for site, service_title in n.affected_services],
         "loss_before_ratio": n.loss_before,

@@ -17,13 +17,16 @@ import pytest
 
 from collector.alerting.outage_log import OutageLog, outage_log_path
 from collector.state.ledger import MonitoringLedger
+from tests.integration.test_webhook_channel import SECRET, Receiver
 from tests.support.agent_process import AgentProcess
+from tests.support.background_loop import BackgroundLoop
 from tests.support.collector_process import CollectorProcess
 from tests.support.config_fixtures import ROOT
 from tests.support.dns_server import DnsServer
 from tests.support.metrics import samples, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
 from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
+from tests.support.telegram_api import BotApiServer, parse_html
 from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
 from tests.testbed import Testbed, require_root
@@ -40,6 +43,8 @@ SNMP_INTERVAL = 0.5
 STABLE = 10.0
 BEHIND_RELAY = ("h1", "h2", "h3")
 TOKEN = "agent-token-opd1-0123456789"
+TG_TOKEN = "7000000001:AAtest-bot-token"
+TG_CHAT = -1001234567890
 
 
 def declare(tb: Testbed) -> None:
@@ -74,7 +79,11 @@ class Mailbox:
 def lab(tmp_path_factory):
     require_root()
     pki = make_pki(tmp_path_factory.mktemp("pki"))
-    with Testbed() as tb, SmtpServer(pki) as smtp:
+    with Testbed() as tb, SmtpServer(pki) as smtp, BackgroundLoop() as background:
+        # Telegram's Bot API (a stand-in that checks requests as Telegram does) and a
+        # ticketing tool's webhook receiver (which checks the signature), on loopback.
+        telegram = background.run(BotApiServer(TG_TOKEN, {TG_CHAT}).start())
+        receiver = background.run(Receiver().start())
         declare(tb)
         tb.start()
         # On the site's loopback, like a router's management address: it survives a cut of
@@ -140,6 +149,11 @@ def lab(tmp_path_factory):
                               "ca_file": str(pki.ca_file), "timeout": "2s"},
                      "retry": {"first": "300ms", "max": "1s"},
                      "groups": {"central": ["noc@kominfo.test"]}},
+            "telegram": {"enabled": True, "token": TG_TOKEN, "api_url": telegram.url,
+                         "groups": {"central": [TG_CHAT]}},
+            "webhook": {"enabled": True, "endpoints": {
+                "tiket": {"url": receiver.url("pantau"), "secret": SECRET}},
+                "groups": {"central": ["tiket"]}},
             "sites": sites,
         }
         workdir = tmp_path_factory.mktemp("collector")
@@ -153,6 +167,7 @@ def lab(tmp_path_factory):
         lab.agent_settings = agent_settings
         lab.web_status = status_file
         lab.dns = dns
+        lab.telegram, lab.receiver = telegram, receiver
         lab.first_started_at = first_started_at
         try:
             # The PPID certificate is warned about at the first checks: that mail is waited
@@ -166,6 +181,8 @@ def lab(tmp_path_factory):
             lab.collector.stop()
             dns.close()
             snmpd.close()
+            background.run(telegram.stop())
+            background.run(receiver.stop())
 
 
 class Lab:
@@ -177,6 +194,8 @@ class Lab:
         self.first_started_at = 0.0
         self.web_status: Path | None = None
         self.dns: DnsServer | None = None
+        self.telegram: BotApiServer | None = None
+        self.receiver: Receiver | None = None
         self.cert_mails: list = []
 
     def all_up(self) -> None:
@@ -674,3 +693,66 @@ def dns_report_row(lab: Lab, out: Path) -> dict[str, str]:
     [services_csv] = out.glob("pantau-services-*.csv")
     rows = {(r["site"], r["service"]): r for r in csv.DictReader(services_csv.open())}
     return rows[("opd1", "dns")]
+
+
+def chat_events(lab: Lab, since: int) -> list[str]:
+    """The first lines of the Telegram messages since the ``since``-th, as people see them."""
+    assert lab.telegram is not None
+    return [parse_html(m["text"]).splitlines()[0] for m in lab.telegram.messages[since:]]
+
+
+def test_a_cut_is_one_mail_one_telegram_message_and_one_webhook_naming_the_same_sites(lab):
+    lab.all_up()
+    assert lab.telegram is not None and lab.receiver is not None
+    box = Mailbox(lab.smtp)
+    chats, hooks = len(lab.telegram.messages), len(lab.receiver.received)
+    lab.tb.cut("opd1", "fo")
+    try:
+        [down] = box.wait("down")
+        wait_until(lambda: len(lab.telegram.messages) > chats
+                   and len(lab.receiver.received) > hooks, timeout=20,
+                   what="the cut on Telegram and at the webhook")
+    finally:
+        lab.tb.restore("opd1", "fo")
+    box.wait("recovered")
+    wait_until(lambda: len(lab.telegram.messages) >= chats + 2
+               and len(lab.receiver.received) >= hooks + 2, timeout=20,
+               what="the recovery on Telegram and at the webhook")
+    lab.quiet()
+    [cut_text, back_text] = chat_events(lab, chats)
+    assert cut_text == "Pantau: " + down["Subject"].removeprefix("[Pantau] ")
+    assert back_text.startswith("Pantau: RECOVERED: opd1")
+    documents = lab.receiver.received[hooks:]
+    assert [[e["kind"] for e in d["events"]] for d in documents] == [["down"], ["recovered"]]
+    sites = {a["site"] for a in documents[0]["events"][0]["affected"]}
+    assert sites == set(down["X-Pantau-Sites"].split(", ")) == {"opd1"}
+    assert len(lab.telegram.messages) == chats + 2 and len(lab.receiver.received) == hooks + 2
+
+
+def test_telegram_down_and_the_collector_killed_every_message_arrives_afterwards_once(lab):
+    lab.all_up()
+    assert lab.telegram is not None
+    chats = len(lab.telegram.messages)
+    lab.telegram.down = True
+    lab.tb.cut("opd1", "fo")
+    try:
+        wait_until(lambda: (lab.collector.value("pantau_notify_pending", channel="telegram")
+                            or 0) >= 1, timeout=20, what="the cut's message waiting for Telegram")
+        lab.collector.kill()
+        lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir,
+                                         host="0.0.0.0").start()
+        restart_agent(lab)
+        lab.collector.wait_link_state("opd1", "fo", "down")
+    finally:
+        lab.tb.restore("opd1", "fo")
+    lab.collector.wait_link_state("opd1", "fo", "up", timeout=30)
+    lab.quiet()
+    assert len(lab.telegram.messages) == chats  # nothing got through while it was down
+    lab.telegram.down = False
+    wait_until(lambda: len(lab.telegram.messages) >= chats + 2, timeout=30,
+               what="the waiting messages delivered once Telegram is back")
+    lab.quiet()
+    texts = chat_events(lab, chats)
+    assert len(texts) == 2, texts
+    assert texts[0].startswith("Pantau: DOWN: opd1") and texts[1].startswith(
+        "Pantau: RECOVERED: opd1")

@@ -80,3 +80,10 @@ def test_the_signature_checks_the_exact_body_under_the_secret():
     assert verify(data, "rahasia-bersama", signature)
     assert not verify(data + b" ", "rahasia-bersama", signature)
     assert not verify(data, "rahasia-lain", signature)
+
+
+def test_a_lone_site_down_names_itself_among_the_sites_concerned():
+    from tests.unit.test_mail_render import LONE_SITE_DOWN
+
+    [event] = pantau_document([LONE_SITE_DOWN], config("en"))["events"]
+    assert [(a["site"], a["state"]) for a in event["affected"]] == [("bkd", "down")]
