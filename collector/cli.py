@@ -1,5 +1,5 @@
 """Command line: `collector run`, `collector check-config`, `collector test-email`,
-`collector test-notify`,
+`collector test-notify`, `collector ack`,
 `collector report`.
 
 Exit status: 0 success, 1 cannot start (privileges, port in use), the test mail
@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         ("test-email", "send one test mail through the configured mail server and exit"),
         ("test-notify", "send one test message on a channel (telegram, webhook, mail) and exit"),
         ("report", "write a month's availability report (CSV, HTML, PDF) and exit"),
+        ("ack", "record that someone has an outage in hand: no more reminders for it"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument(
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                              choices=("telegram", "webhook", "mail"))
     test_notify.add_argument("--group", default="central", metavar="GROUP",
                              help="send to this group's recipients (default: central)")
+    ack = commands.choices["ack"]
+    ack.add_argument("outage", type=int, metavar="OUTAGE",
+                     help="the outage's number (#N in the mails, X-Pantau-Outage)")
+    ack.add_argument("--by", required=True, metavar="NAME", help="who has it in hand")
     report = commands.choices["report"]
     report.add_argument("--month", required=True, type=_month, metavar="YYYY-MM",
                         help="calendar month in collector.timezone")
@@ -142,6 +147,41 @@ def _test_notify(config: CollectorConfig, path: str, channel: str, group: str) -
     return 0 if all(error is None for _, error in results) else EXIT_CANNOT_START
 
 
+def _ack(config: CollectorConfig, outage_id: int, by: str) -> int:
+    import time
+
+    from collector.alerting.outage_log import OutageLog, outage_log_path
+
+    name = " ".join(by.split())
+    if not name:
+        print("collector ack: --by needs a name", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    path = outage_log_path(config.collector.data_dir)
+    if not path.is_file():
+        print(f"collector ack: no outage log at {path} (collector.data_dir)", file=sys.stderr)
+        return EXIT_CANNOT_START
+    log = OutageLog(path)
+    try:
+        ack = log.acknowledge(outage_id, name[:100], time.time())
+        outage = log.get(outage_id)
+    finally:
+        log.close()
+    if outage is None:
+        print(f"collector ack: there is no outage #{outage_id}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    where = outage.site + (f"/{outage.link}" if outage.link else "") + (
+        f" ({outage.service})" if outage.service else "")
+    if ack is None:
+        print(f"collector ack: outage #{outage_id} ({where}) has already ended",
+              file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if ack.by != name[:100]:
+        print(f"outage #{outage_id} ({where}) was already in hand: {ack.by}")
+        return 0
+    print(f"outage #{outage_id} ({where}) in hand: {ack.by}; no more reminders for it")
+    return 0
+
+
 def _report(config: CollectorConfig, month: tuple[int, int], out: str,
             formats: tuple[str, ...], site: str | None) -> int:
     import time
@@ -199,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.channel == "mail":
             return _test_email(config, args.config, None, args.group)
         return _test_notify(config, args.config, args.channel, args.group)
+    if args.command == "ack":
+        return _ack(config, args.outage, args.by)
     if args.command == "report":
         return _report(config, args.month, args.out, args.format, args.site)
     return _run(config)

@@ -246,9 +246,11 @@ class AlertEngine:
                 continue
             if not outage.announced:
                 continue
+            ack = self._log.acknowledgement(outage.id)
             self._queue(self._service_notice(EventKind.SERVICE_RECOVERED, change,
                                              started_at=outage.started_at, ended_at=ended,
-                                             outage_id=outage.id))
+                                             outage_id=outage.id, acked_by=ack and ack.by,
+                                             acked_at=ack and ack.at))
 
     def on_service_result(self, result: ServiceResult) -> None:
         """A certificate close to its expiry is told once per threshold it has crossed (the
@@ -468,11 +470,13 @@ class AlertEngine:
                              else str(self._states.get(other_key, LinkState.UNKNOWN)))
                 for other_key in self._children_of(site, released)
                 for other in (other_key[0],))
+            ack = self._log.acknowledgement(outage.id)
             out.append(Notification(
                 EventKind.RECOVERED, now, site, self._titles[site], link=link,
                 started_at=outage.started_at, ended_at=ended, cause=cause, evidence=evidence,
                 loss_before=outage.loss_before, rtt_before=outage.rtt_before,
-                affected=affected if link is None else (), outage_id=outage.id))
+                affected=affected if link is None else (), outage_id=outage.id,
+                acked_by=ack and ack.by, acked_at=ack and ack.at))
         return out
 
     def _behind(self, root: str) -> tuple[AffectedSite, ...]:
@@ -509,6 +513,8 @@ class AlertEngine:
                 continue
             if now - outage.reminded_at >= every:
                 outage.reminded_at = now
+                if self._log.acknowledgement(outage.id) is not None:
+                    continue  # someone has it in hand: no more reminders
                 out.append(Notification(
                     EventKind.REMINDER, now, site, self._titles[site], link=link,
                     started_at=outage.started_at, affected=self._behind(site),

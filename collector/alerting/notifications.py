@@ -97,6 +97,9 @@ class Notification:
     its last."""
     outage_id: int | None = None
     planned: bool = False
+    acked_by: str | None = None
+    """Who took the outage in hand (`collector ack`, or the chat's button), for its recovery."""
+    acked_at: float | None = None
 
     @property
     def duration(self) -> float | None:

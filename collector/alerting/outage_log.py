@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS outages (
     planned INTEGER NOT NULL DEFAULT 0,
     root_site TEXT,           -- the site whose cut this outage is behind; NULL for the cut itself
     announced INTEGER NOT NULL DEFAULT 0, -- its "down" mail went to the outbox
-    service TEXT              -- a service of the site (link NULL then); NULL: the site or a link
+    service TEXT,             -- a service of the site (link NULL then); NULL: the site or a link
+    acked_by TEXT,            -- who took it in hand ("Ditangani"), NULL until someone did
+    acked_at REAL
 );
 CREATE INDEX IF NOT EXISTS outages_open ON outages (ended_at);
 CREATE INDEX IF NOT EXISTS outages_time ON outages (started_at);
@@ -112,6 +114,14 @@ class Outage:
         return None if self.ended_at is None else self.ended_at - self.started_at
 
 
+@dataclass(frozen=True)
+class Acknowledgement:
+    """Someone took an outage in hand: who (a name or a Telegram user) and when."""
+
+    by: str
+    at: float
+
+
 class OutageLog:
     """Thread-safe; every write is committed at once (an outage must survive a crash)."""
 
@@ -120,9 +130,10 @@ class OutageLog:
         self._lock = threading.Lock()
         self._db = open_database(self.path, _SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(outages)")}
-        if "service" not in columns:
-            # A log written before services were checked.
-            self._db.execute("ALTER TABLE outages ADD COLUMN service TEXT")
+        # A log written before services were checked, or outages acknowledged.
+        for column, kind in (("service", "TEXT"), ("acked_by", "TEXT"), ("acked_at", "REAL")):
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE outages ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -183,6 +194,24 @@ class OutageLog:
     def silences_told(self) -> set[str]:
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT agent FROM agent_silences")}
+
+    def acknowledge(self, outage_id: int, by: str, at: float) -> Acknowledgement | None:
+        """Record that ``by`` took the open outage in hand at ``at``; the acknowledgement that
+        stands (an earlier one stays), or None when there is no such open outage."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE outages SET acked_by = ?, acked_at = ? "
+                "WHERE id = ? AND ended_at IS NULL AND acked_by IS NULL", (by, at, outage_id))
+            row = self._db.execute(
+                "SELECT acked_by, acked_at FROM outages WHERE id = ? AND ended_at IS NULL",
+                (outage_id,)).fetchone()
+        return None if row is None else Acknowledgement(row[0], row[1])
+
+    def acknowledgement(self, outage_id: int) -> Acknowledgement | None:
+        with self._lock:
+            row = self._db.execute("SELECT acked_by, acked_at FROM outages WHERE id = ?",
+                                   (outage_id,)).fetchone()
+        return None if row is None or row[0] is None else Acknowledgement(row[0], row[1])
 
     def get(self, outage_id: int) -> Outage | None:
         found = self._select("SELECT * FROM outages WHERE id = ?", (outage_id,))

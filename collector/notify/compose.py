@@ -175,6 +175,9 @@ def lay_out(n: Notification, words: Words, zone: ZoneInfo) -> Block:
         rows.append((label["uptime_before"], format_span(words, n.uptime_before)))
     if n.outage_id is not None:
         rows.append((label["outage"], f"#{n.outage_id}"))
+    if n.acked_by is not None:
+        rows.append((label["acked"], n.acked_by if n.acked_at is None else
+                     f"{n.acked_by}, {format_time(words, n.acked_at, zone)}"))
     affected = tuple(f"{a.site}: {a.title} ({words.state[a.state]})" for a in affected_sites(n))
     sentence = template.format(what=what)
     return Block(title=summary(n, words, long=True), sentence=sentence[:1].upper() + sentence[1:],

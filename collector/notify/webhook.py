@@ -176,6 +176,8 @@ def _event_data(n: Notification) -> dict[str, Any]:
         "agent": n.agent,
         "device": n.device,
         "uptime_before_seconds": n.uptime_before,
+        "acknowledged_by": n.acked_by,
+        "acknowledged_at": _optional_time(n.acked_at),
     }
 
 

@@ -71,6 +71,9 @@ class DnsProbe(PerCheckProbe):
         except OSError as err:
             raise CheckFailed(FailureKind.CONNECT,
                               f"{server}:{service.port}: {err.strerror or err}") from None
+        except dns.exception.Timeout:
+            raise CheckFailed(FailureKind.TIMEOUT,
+                              f"no answer within {service.timeout:g} s") from None
         except dns.exception.DNSException as err:
             raise CheckFailed(FailureKind.OTHER, f"bad answer from {server}: {err}") from None
         finally:

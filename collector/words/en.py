@@ -75,6 +75,7 @@ MAIL = Words(
         "changes": "Changes of state", "reason": "Reason", "service": SERVICE,
         "failure": "Problem", "services_affected": "Services affected",
         "cert_expiry": "Expires", "cert_left": "Time left",
+        "acked": "Acknowledged",
         "latency": "Answer time", "latency_limit": "Limit",
     },
     yes_planned="yes, scheduled maintenance",

@@ -75,6 +75,7 @@ MAIL = Words(
         "changes": "Perubahan status", "reason": "Sebab", "service": SERVICE,
         "failure": "Masalah", "services_affected": "Layanan terdampak",
         "cert_expiry": "Kedaluwarsa", "cert_left": "Sisa waktu",
+        "acked": "Ditangani",
         "latency": "Waktu jawab", "latency_limit": "Batas",
     },
     yes_planned="ya, pemeliharaan terjadwal",

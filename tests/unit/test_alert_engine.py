@@ -273,6 +273,32 @@ def test_reminder_for_a_long_outage(world):
     assert [n.kind for n in sent] == [EventKind.REMINDER]
 
 
+def test_an_acknowledged_outage_gets_no_more_reminders_and_its_recovery_says_who(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    [down] = run_for(engine, clock, 15)
+    taken_at = clock.now
+    assert log.acknowledge(down.outage_id, "Andi (NOC)", taken_at).by == "Andi (NOC)"
+    assert run_for(engine, clock, 3 * 3600, step=60) == []  # no reminder
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    [recovered] = run_for(engine, clock, 30)
+    assert (recovered.kind, recovered.acked_by, recovered.acked_at) == (
+        EventKind.RECOVERED, "Andi (NOC)", taken_at)
+    # An ended outage cannot be taken in hand any more; a second hand does not replace the
+    # first.
+    assert log.acknowledge(down.outage_id, "Budi", clock.now) is None
+
+
+def test_a_second_acknowledgement_keeps_the_first(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    [down] = run_for(engine, clock, 15)
+    log.acknowledge(down.outage_id, "Andi", clock.now)
+    assert log.acknowledge(down.outage_id, "Budi", clock.now + 60).by == "Andi"
+
+
 def test_child_still_down_after_its_parent_returns_is_announced_as_its_own_cut(world):
     make, clock, _, _, _ = world
     engine = make()

@@ -386,6 +386,7 @@ EVERY_KIND = [
     DOWN, RECOVERED, LINK_DOWN, DEGRADED, FLAPPING, AGENT_SILENT, AGENT_BACK, REBOOT,
     REMINDER, LONE_SITE_DOWN, PLANNED, ERROR, ERROR_CLEARED, SERVICE_DOWN, SERVICE_RECOVERED,
     CERT_EXPIRING, SERVICE_SLOW,
+    dataclasses.replace(RECOVERED, acked_by="Andi (NOC)", acked_at=T0 + 300),
     *(dataclasses.replace(SERVICE_DOWN, failure=kind)
       for kind in ("timeout", "dns", "connect", "tls", "body", "other")),
     dataclasses.replace(DOWN, affected_services=(("diskominfo", "Portal"), ("bappeda", "SIMPEG"))),
@@ -429,7 +430,7 @@ def test_every_kind_is_rendered_in_each_language_without_a_word_of_the_other() -
     # Names from the config and the fixtures, and the office's time zone.
     names = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", " ".join((
         CONFIG, DISKOMINFO, BAPPEDA,
-        "core router web bappeda db pantau simpeg portal ppid tls WITA Asia/Makassar")))}
+        "core router web bappeda db pantau simpeg portal ppid tls WITA Asia/Makassar Andi NOC")))}
     indonesian, english = vocabulary(INDONESIAN), vocabulary(ENGLISH)
     for language, own, other in (("id", indonesian, english), ("en", english, indonesian)):
         foreign = other - own - names
