@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 from collector.config.durations import PositiveDuration, rule_error
 from collector.config.names import Name
 from collector.config.secrets import SecretValue
-from collector.config.services import Url
+from collector.config.text import Url
 
 
 class _Model(BaseModel):

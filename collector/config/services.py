@@ -8,7 +8,6 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -21,33 +20,13 @@ from pydantic import (
 
 from collector.config.durations import PositiveDuration, rule_error
 from collector.config.names import Name, title_from_name
+from collector.config.text import Regex, Url
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise rule_error(f"'{value}' is not a regular expression ({err})") from None
-    return value
-
-
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise rule_error(f"'{value}' is not an http:// or https:// URL with a host")
-    try:
-        parts.port  # noqa: B018 - raises for a port out of range or not a number
-    except ValueError as err:
-        raise rule_error(f"'{value}': {err}") from None
-    return value
-
-
-Regex = Annotated[str, Strict(), AfterValidator(_check_regex)]
-Url = Annotated[str, Strict(), AfterValidator(_check_url)]
 Host = Annotated[str, Strict(), Field(min_length=1, max_length=253)]
 Port = Annotated[int, Strict(), Field(ge=1, le=65535)]
 StatusCode = Annotated[int, Strict(), Field(ge=100, le=599)]

@@ -7,25 +7,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from collector.config.durations import PositiveDuration, rule_error
 from collector.config.secrets import SecretValue
+from collector.config.text import Regex
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as err:
-        raise rule_error(f"'{value}' is not a regular expression: {err}") from None
-    return value
-
-
-Regex = Annotated[str, Strict(), AfterValidator(_check_regex)]
 
 
 class SnmpVersion(StrEnum):

@@ -30,7 +30,7 @@ from collector.config import CollectorConfig
 from collector.notify.compose import about_link, affected_sites, event_name, summary, title
 from collector.notify.outbox import DeliveryError
 from collector.notify.store import Message
-from collector.words import WORDS
+from collector.words import WORDS, Words
 
 SCHEMA_VERSION = "1"
 SIGNATURE_HEADER = "X-Pantau-Signature"
@@ -114,7 +114,7 @@ def body(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _alert(n: Notification, words: Any, config: CollectorConfig) -> dict[str, Any]:
+def _alert(n: Notification, words: Words, config: CollectorConfig) -> dict[str, Any]:
     labels = {"alertname": ALERT_NAMES[n.kind], "site": n.site,
               "severity": SEVERITIES.get(n.kind, "warning"), "source": "pantau"}
     if n.link is not None and about_link(n):

@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from collector.config import parse_config_text
 from collector.probes.dns import DnsCheck, DnsProbe
 from tests.support.dns_server import DnsServer
+from tests.support.service_check import service_check
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +33,8 @@ def server(tmp_path_factory):
 
 
 def check(port: int, **keys) -> DnsCheck:
-    extra = "".join(f", {key}: {value}" for key, value in keys.items())
-    config = parse_config_text(f"""
-sites:
-  - name: bkd
-    links: [{{name: fo, kind: fiber, targets: [127.0.0.1]}}]
-    services:
-      - {{kind: dns, name: ns, server: 127.0.0.1, port: {port}, timeout: 1s{extra}}}
-""", "test.yml")
-    return DnsCheck("bkd", config.sites[0].services[0])
+    return service_check(f"kind: dns, name: ns, server: 127.0.0.1, port: {port}, timeout: 1s",
+                         **keys)
 
 
 def probe(spec: DnsCheck):

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from cryptography import x509
 
-from collector.config import parse_config_text
 from collector.probes.http import HttpCheck, HttpProbe
+from tests.support.service_check import service_check
 from tests.support.tls import make_pki
 from tests.support.web_app import serve_app, server_context
 
@@ -19,15 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def check(url: str, **keys) -> HttpCheck:
-    extra = "".join(f", {key}: {value}" for key, value in keys.items())
-    config = parse_config_text(f"""
-sites:
-  - name: opd
-    links: [{{name: fo, kind: fiber, targets: [127.0.0.1]}}]
-    services:
-      - {{kind: http, name: web, url: "{url}", timeout: 2s{extra}}}
-""", "test.yml")
-    return HttpCheck("opd", config.sites[0].services[0])
+    return service_check(f'kind: http, name: web, url: "{url}", timeout: 2s', **keys)
 
 
 async def endless(request: web.Request) -> web.StreamResponse:

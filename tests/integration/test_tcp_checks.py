@@ -9,8 +9,8 @@ import socket
 import pytest
 from cryptography import x509
 
-from collector.config import parse_config_text
 from collector.probes.tcp import TcpCheck, TcpProbe
+from tests.support.service_check import service_check
 from tests.support.tls import make_pki
 from tests.support.web_app import server_context
 
@@ -18,15 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 def check(port: int, **keys) -> TcpCheck:
-    extra = "".join(f", {key}: {value}" for key, value in keys.items())
-    config = parse_config_text(f"""
-sites:
-  - name: opd
-    links: [{{name: fo, kind: fiber, targets: [127.0.0.1]}}]
-    services:
-      - {{kind: tcp, name: mail, host: 127.0.0.1, port: {port}, timeout: 1s{extra}}}
-""", "test.yml")
-    return TcpCheck("opd", config.sites[0].services[0])
+    return service_check(f"kind: tcp, name: mail, host: 127.0.0.1, port: {port}, timeout: 1s",
+                         **keys)
 
 
 @pytest.fixture(scope="module")
