@@ -9,14 +9,14 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from prometheus_client.registry import CollectorRegistry
 
 from collector.alerting.maintenance import MaintenanceCalendar
 from collector.alerting.notifications import Notification
-from collector.alerting.outage_log import OutageLog, outage_log_path
+from collector.alerting.outage_log import Acknowledgement, OutageLog, outage_log_path
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig
 from collector.errors import DataError
@@ -33,8 +33,10 @@ from collector.mail import FILE_NAME as MAIL_FILE
 from collector.mail import Outbox, SmtpSender, render
 from collector.notify import FILE_NAME as CHANNELS_FILE
 from collector.notify import channels
+from collector.notify.buttons import AckButtons
 from collector.notify.outbox import Outbox as ChannelOutbox
 from collector.notify.routing import channel_messages
+from collector.notify.telegram import TelegramChannel
 from collector.probes import Probe, ProbeContext, Recorder, Scheduled
 from collector.probes import kinds as probe_kinds
 from collector.scheduler import ProbeScheduler
@@ -77,15 +79,21 @@ class CollectorApp:
                              SmtpSender(mail.smtp) if mail.enabled else None, mail, clock=clock)
         self.registry.register(MailCollector(self.outbox))
         # Telegram and webhooks share one outbox; mail keeps its own (and its metrics).
+        self._channel_list = channels(config)
         self.channels = ChannelOutbox(config.collector.data_dir / CHANNELS_FILE,
-                               channels(config), first=mail.retry.first,
-                               maximum=mail.retry.max, clock=clock)
-        self.registry.register(ChannelCollector(self.channels, clock=clock))
+                                      self._channel_list, first=mail.retry.first,
+                                      maximum=mail.retry.max, clock=clock)
+        # The chat's "Ditangani" buttons, read once the outage log is open (start()).
+        self.buttons: AckButtons | None = None
+        self.registry.register(ChannelCollector(
+            self.channels, clock=clock,
+            buttons=lambda: None if self.buttons is None else self.buttons.stats))
         self.http = HttpServer(
             build_http_app(self.registry, self.health,
                            routes=[*self.ingest.routes(),
                                    *status_routes(self.store, config, clock=clock,
-                                                  services=self.context.services)]),
+                                                  services=self.context.services,
+                                                  acknowledgements=self._acknowledgements)]),
             config.collector.listen_host,
             config.collector.listen_port,
             ssl_context=server_context(config.collector),
@@ -118,6 +126,12 @@ class CollectorApp:
         self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
                                      self.outages, self.notify, calendar=self.calendar,
                                      clock=self._clock)
+        telegram = next((each for each in self._channel_list
+                         if isinstance(each, TelegramChannel)), None)
+        if telegram is not None and self.config.telegram.acknowledge:
+            self.buttons = AckButtons(telegram, self.channels, self.outages, self.config,
+                                      clock=self._clock)
+            await self.buttons.start()
         await self.http.start()
         await self.alerting.start()
         self.scheduler.start()
@@ -131,6 +145,8 @@ class CollectorApp:
             await self.alerting.stop()
         await self.http.stop()
         await self.ingest.stop()
+        if self.buttons is not None:
+            await self.buttons.stop()
         await self.outbox.stop()
         await self.channels.stop()
         if self.ledger is not None:
@@ -161,6 +177,10 @@ class CollectorApp:
         messages = channel_messages(notifications, self.config)
         if messages:
             await self.channels.enqueue(messages)
+
+    def _acknowledgements(self) -> Mapping[tuple[str, str | None, str | None],
+                                           Acknowledgement]:
+        return {} if self.outages is None else self.outages.open_acknowledgements()
 
     def health(self) -> tuple[bool, str]:
         """Healthy while every site has had a round within three of its intervals."""

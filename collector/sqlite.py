@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from collector.errors import DataError
 
+Column = tuple[str, str, str]
+"""A column added to a table after its file was first written: (table, column, declaration).
+A file from before gets it when it is opened; the schema's CREATE TABLE has it already."""
+
 
 def open_database(path: Path, schema: str, synchronous: str = "FULL",
-                  version: int = 1) -> sqlite3.Connection:
-    """The database at ``path`` (created, with its directory, if missing) with ``schema``.
+                  version: int = 1, added: Sequence[Column] = ()) -> sqlite3.Connection:
+    """The database at ``path`` (created, with its directory, if missing) with ``schema``,
+    and the ``added`` columns in a file written before they were.
 
     WAL lets readers go on while one thread writes; autocommit, so that every statement is
     on disk when it returns (as ``synchronous`` says). A file or directory that cannot be
@@ -23,6 +29,10 @@ def open_database(path: Path, schema: str, synchronous: str = "FULL",
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={synchronous}")
         db.executescript(schema)
+        for table, column, declaration in added:
+            present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         db.execute(f"PRAGMA user_version={version}")
     except (OSError, sqlite3.Error) as err:
         raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by the "
@@ -35,14 +45,16 @@ class LockedDatabase:
     one lock, and is committed (and synced as ``synchronous`` says) before it returns."""
 
     def __init__(self, path: Path, schema: str, synchronous: str = "FULL",
-                 version: int = 1) -> None:
+                 version: int = 1, added: Sequence[Column] = ()) -> None:
         self.path = path
         self._schema, self._synchronous, self._version = schema, synchronous, version
+        self._added = added
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
     def open(self) -> None:
-        self._db = open_database(self.path, self._schema, self._synchronous, self._version)
+        self._db = open_database(self.path, self._schema, self._synchronous, self._version,
+                                 self._added)
 
     def close(self) -> None:
         with self._lock:

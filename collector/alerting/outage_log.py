@@ -128,12 +128,10 @@ class OutageLog:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = open_database(self.path, _SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outages)")}
         # A log written before services were checked, or outages acknowledged.
-        for column, kind in (("service", "TEXT"), ("acked_by", "TEXT"), ("acked_at", "REAL")):
-            if column not in columns:
-                self._db.execute(f"ALTER TABLE outages ADD COLUMN {column} {kind}")
+        self._db = open_database(self.path, _SCHEMA, added=[
+            ("outages", "service", "TEXT"), ("outages", "acked_by", "TEXT"),
+            ("outages", "acked_at", "REAL")])
 
     def close(self) -> None:
         with self._lock:
@@ -212,6 +210,16 @@ class OutageLog:
             row = self._db.execute("SELECT acked_by, acked_at FROM outages WHERE id = ?",
                                    (outage_id,)).fetchone()
         return None if row is None or row[0] is None else Acknowledgement(row[0], row[1])
+
+    def open_acknowledgements(self) -> dict[tuple[str, str | None, str | None],
+                                            Acknowledgement]:
+        """Open outages someone took in hand, by (site, link, service) as the outage names
+        them (link and service None for the site's own)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT site, link, service, acked_by, acked_at FROM outages "
+                "WHERE ended_at IS NULL AND acked_by IS NOT NULL ORDER BY id").fetchall()
+        return {(row[0], row[1], row[2]): Acknowledgement(row[3], row[4]) for row in rows}
 
     def get(self, outage_id: int) -> Outage | None:
         found = self._select("SELECT * FROM outages WHERE id = ?", (outage_id,))

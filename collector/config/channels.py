@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
-from collector.config.durations import PositiveDuration, rule_error
+from collector.config.durations import PositiveDuration, duration, rule_error
 from collector.config.names import Name
 from collector.config.secrets import SecretValue
 from collector.config.text import Url
@@ -33,6 +33,10 @@ def _check_chat(value: int | str) -> int | str:
 ChatId = Annotated[Annotated[int, Strict()] | Annotated[str, Strict()], AfterValidator(_check_chat)]
 
 
+PollTimeout = duration(minimum=1.0, inclusive=True, maximum=50.0)
+"""A long poll: Telegram holds getUpdates up to 50 s."""
+
+
 class TelegramSettings(_Model):
     enabled: Annotated[bool, Strict()] = False
     """Without it nothing is sent to Telegram (and nothing is queued for it)."""
@@ -43,6 +47,11 @@ class TelegramSettings(_Model):
     timeout: PositiveDuration = 10.0
     groups: dict[Name, Annotated[tuple[ChatId, ...], Field(min_length=1)]] = {}
     """Chats by group: ids (groups and channels are negative) or a channel's @username."""
+    acknowledge: Annotated[bool, Strict()] = True
+    """Down messages carry a button ("Ditangani") that takes the outage in hand; presses are
+    read by long-polling getUpdates, so the collector needs no public address."""
+    poll_timeout: PollTimeout = 30.0
+    """How long one getUpdates call may wait for a press (whole seconds)."""
 
 
 class WebhookFormat(StrEnum):

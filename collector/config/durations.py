@@ -57,8 +57,10 @@ def format_duration(seconds: float) -> str:
     return f"{round(seconds, 6):g}s"
 
 
-def duration(*, minimum: float = 0.0, inclusive: bool = False) -> Any:
-    """A float-seconds type accepting only values above `minimum` (or equal, if inclusive)."""
+def duration(*, minimum: float = 0.0, inclusive: bool = False,
+             maximum: float | None = None) -> Any:
+    """A float-seconds type accepting only values above `minimum` (or equal, if inclusive),
+    and no more than `maximum`."""
 
     def validate(value: object) -> float:
         seconds = parse_duration(value)
@@ -67,6 +69,9 @@ def duration(*, minimum: float = 0.0, inclusive: bool = False) -> Any:
             raise rule_error(f"must be at least {bound} (got {format_duration(seconds)})")
         if not inclusive and seconds <= minimum:
             raise rule_error(f"must be greater than {bound} (got {format_duration(seconds)})")
+        if maximum is not None and seconds > maximum:
+            raise rule_error(f"must be at most {format_duration(maximum)} "
+                             f"(got {format_duration(seconds)})")
         return seconds
 
     return Annotated[float, BeforeValidator(validate)]

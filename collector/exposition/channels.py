@@ -1,5 +1,6 @@
 """The channels' outbox (Telegram, webhooks) as metric families, per channel: what waits and
-for how long, what went out, what was refused for good, and failed attempts by kind."""
+for how long, what went out, what was refused for good, and failed attempts by kind; and the
+chat's buttons: outages taken in hand, and failed reads of the presses."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from collector.notify.buttons import ButtonStats
 from collector.notify.outbox import FAILURE_KINDS, Outbox
 
 
 class ChannelCollector(Collector):
-    def __init__(self, outbox: Outbox, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, outbox: Outbox, clock: Callable[[], float] = time.time,
+                 buttons: Callable[[], ButtonStats | None] = lambda: None) -> None:
         self._outbox = outbox
         self._clock = clock
+        self._buttons = buttons
 
     def collect(self) -> Iterator[Metric]:
         pending = GaugeMetricFamily("pantau_notify_pending",
@@ -42,3 +46,17 @@ class ChannelCollector(Collector):
             for kind in FAILURE_KINDS:
                 failures.add_metric([channel, kind], stats.failures.get(kind, 0))
         yield from (pending, oldest, sent, failed, failures)
+        buttons = self._buttons()
+        if buttons is None:
+            return
+        acks = CounterMetricFamily(
+            "pantau_notify_acknowledgements",
+            "Outages taken in hand with a chat's button", labels=["channel"])
+        acks.add_metric(["telegram"], buttons.acknowledged)
+        polls = CounterMetricFamily(
+            "pantau_notify_poll_failures",
+            "Failed reads of the chat's button presses (getUpdates), by kind",
+            labels=["channel", "kind"])
+        for kind in FAILURE_KINDS:
+            polls.add_metric(["telegram", kind], buttons.poll_failures.get(kind, 0))
+        yield from (acks, polls)

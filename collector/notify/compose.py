@@ -121,12 +121,18 @@ def _quality(n: Notification, words: Words) -> str:
     return words.quality.format(loss=loss, rtt=rtt)
 
 
+def subject_of(n: Notification, words: Words) -> str:
+    """What the notification is about, in words: a site's title, a link of it, a service."""
+    if n.service is not None:
+        return words.service_of.format(service=n.service_title or n.service, title=n.site_title)
+    if about_link(n):
+        return words.link_of.format(link=n.link, title=n.site_title)
+    return n.site_title
+
+
 def lay_out(n: Notification, words: Words, zone: ZoneInfo) -> Block:
     label = words.labels
-    what = (words.link_of.format(link=n.link, title=n.site_title) if about_link(n)
-            else n.site_title)
-    if n.service is not None:
-        what = words.service_of.format(service=n.service_title or n.service, title=n.site_title)
+    what = subject_of(n, words)
     template = (words.link_only_down if _link_only(n) else words.stable_again
                 if n.after_flapping else words.sentence[n.kind])
     rows: list[tuple[str, str]] = [(label["site"], f"{n.site_title} ({n.site})")]

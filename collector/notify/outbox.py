@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from collector.errors import PantauError
-from collector.notify.store import Message, MessageStatus, MessageStore
+from collector.notify.store import Message, MessageStatus, MessageStore, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class Channel(Protocol):
         """Where it delivers, for log lines (a server, an API)."""
         ...
 
-    async def send(self, message: Message) -> None:
-        """Deliver ``message``; raises DeliveryError."""
+    async def send(self, message: Message) -> str | None:
+        """Deliver ``message``; what the other side calls it, if it says (a chat's message
+        id, to edit it later). Raises DeliveryError."""
         ...
 
 
@@ -162,6 +163,10 @@ class Outbox:
     def status(self, message: Message) -> MessageStatus | None:
         return self._store.status(message.channel, message.recipient, message.key)
 
+    async def sent_with(self, channel: str, tag: str) -> list[SentMessage]:
+        """Messages of ``channel`` sent with ``tag`` (to edit them)."""
+        return await asyncio.to_thread(self._store.sent_with, channel, tag)
+
     def stats(self) -> Mapping[str, ChannelStats]:
         return {name: state.stats for name, state in self._channels.items()}
 
@@ -177,7 +182,7 @@ class Outbox:
             if due is not None and due > self._clock():
                 continue
             try:
-                await state.channel.send(message)
+                reference = await state.channel.send(message)
             except DeliveryError as err:
                 state.stats.failures[err.kind] = state.stats.failures.get(err.kind, 0) + 1
                 if err.permanent:
@@ -196,15 +201,15 @@ class Outbox:
                     log.warning("%s deferred %r, will retry: %s", name, message.title,
                                 err.detail)
                 continue
-            await self._finish(state, row, MessageStatus.SENT)
+            await self._finish(state, row, MessageStatus.SENT, reference=reference)
             self._channel_back(state)
         return min(state.message_retry_at.values(), default=None)
 
     async def _finish(self, state: _ChannelState, row: int, status: MessageStatus,
-                      error: str = "") -> None:
+                      error: str = "", reference: str | None = None) -> None:
         now = self._clock()
         name = state.channel.name
-        await asyncio.to_thread(self._store.finish, row, status, now, error)
+        await asyncio.to_thread(self._store.finish, row, status, now, error, reference)
         state.message_attempts.pop(row, None)
         state.message_retry_at.pop(row, None)
         state.stats.pending = max(state.stats.pending - 1, 0)

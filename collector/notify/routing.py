@@ -13,7 +13,7 @@ from collector.config.channels import WebhookFormat
 from collector.config.mail import CENTRAL_GROUP
 from collector.notify.compose import title
 from collector.notify.store import Message
-from collector.notify.telegram import render_telegram
+from collector.notify.telegram import message_params
 from collector.notify.webhook import (
     alertmanager_document,
     idempotency_key,
@@ -47,13 +47,13 @@ def channel_messages(notifications: Sequence[Notification],
     key = idempotency_key(notifications)
     heading = title(notifications, WORDS[config.mail.language], "")
     messages: list[Message] = []
-    if config.telegram.enabled:
-        text = render_telegram(notifications, config)
-        for chat in _recipients(groups, config.telegram.groups):
+    telegram = config.telegram
+    if telegram.enabled:
+        params, tags = message_params(notifications, config, telegram.acknowledge)
+        for chat in _recipients(groups, telegram.groups):
             chat_id: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
             messages.append(Message("telegram", chat, key, json.dumps(
-                {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
-                 "disable_web_page_preview": True}, ensure_ascii=False), heading))
+                {"chat_id": chat_id, **params}, ensure_ascii=False), heading, tags))
     webhook = config.webhook
     if webhook.enabled:
         documents: dict[WebhookFormat, str] = {}

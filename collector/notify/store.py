@@ -8,6 +8,7 @@ twice, also across restarts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,8 @@ CREATE TABLE IF NOT EXISTS messages (
     attempts    INTEGER NOT NULL DEFAULT 0,  -- failed attempts to send it
     last_error  TEXT    NOT NULL DEFAULT '',
     done_at     REAL,                        -- when it was sent or given up
+    reference   TEXT,                        -- what the channel calls it once sent
+    tags        TEXT    NOT NULL DEFAULT '', -- ' outage:12 outage:13 ': what it is about
     UNIQUE (channel, recipient, key)
 );
 CREATE INDEX IF NOT EXISTS messages_by_status ON messages (status, channel, id);
@@ -52,6 +55,17 @@ class Message:
     """The idempotency key of the notification group it tells about."""
     payload: str
     title: str
+    tags: tuple[str, ...] = ()
+    """What it is about, to find it again once sent (`outage:12`: it carries a button to
+    acknowledge outage 12)."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    row: int
+    message: Message
+    reference: str | None
+    """What the channel called it when it took it (Telegram's message_id)."""
 
 
 class MessageStore(LockedDatabase):
@@ -59,23 +73,33 @@ class MessageStore(LockedDatabase):
 
     def __init__(self, path: Path) -> None:
         # FULL: the outage a message reports may be the power cut that takes this host down.
-        super().__init__(path, _SCHEMA, "FULL", SCHEMA_VERSION)
+        super().__init__(path, _SCHEMA, "FULL", SCHEMA_VERSION, added=[
+            ("messages", "reference", "TEXT"),
+            ("messages", "tags", "TEXT NOT NULL DEFAULT ''")])
 
     def add(self, messages: list[tuple[Message, MessageStatus]], now: float) -> int:
         """Store ``messages`` in one transaction; how many were new."""
         return self._execute_many([(
             "INSERT OR IGNORE INTO messages (channel, recipient, key, payload, title, status, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "created_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (message.channel, message.recipient, message.key, message.payload, message.title,
-             status.value, now)) for message, status in messages])
+             status.value, now, _tags(message.tags))) for message, status in messages])
 
     def pending(self, channel: str) -> list[tuple[int, Message]]:
         """The channel's messages still to send, oldest first."""
         rows, _ = self._execute(
-            "SELECT id, channel, recipient, key, payload, title FROM messages "
+            "SELECT id, channel, recipient, key, payload, title, tags FROM messages "
             "WHERE status = ? AND channel = ? ORDER BY id",
             (MessageStatus.PENDING.value, channel))
-        return [(row[0], Message(*row[1:])) for row in rows]
+        return [(row[0], _message(row[1:])) for row in rows]
+
+    def sent_with(self, channel: str, tag: str) -> list[SentMessage]:
+        """The channel's messages sent with ``tag``, oldest first."""
+        rows, _ = self._execute(
+            "SELECT id, channel, recipient, key, payload, title, tags, reference FROM messages "
+            "WHERE channel = ? AND status = ? AND instr(tags, ?) > 0 ORDER BY id",
+            (channel, MessageStatus.SENT.value, f" {tag} "))
+        return [SentMessage(row[0], _message(row[1:7]), row[7]) for row in rows]
 
     def count(self, channel: str, status: MessageStatus) -> int:
         rows, _ = self._execute("SELECT count(*) FROM messages WHERE channel = ? AND status = ?",
@@ -98,7 +122,18 @@ class MessageStore(LockedDatabase):
         self._execute("UPDATE messages SET attempts = attempts + 1, last_error = ? "
                       "WHERE id = ?", (error, row_id))
 
-    def finish(self, row_id: int, status: MessageStatus, now: float, error: str = "") -> None:
+    def finish(self, row_id: int, status: MessageStatus, now: float, error: str = "",
+               reference: str | None = None) -> None:
         self._execute("UPDATE messages SET status = ?, done_at = ?, last_error = ?, "
-                      "attempts = attempts + ? WHERE id = ?",
-                      (status.value, now, error, int(status is MessageStatus.FAILED), row_id))
+                      "attempts = attempts + ?, reference = ? WHERE id = ?",
+                      (status.value, now, error, int(status is MessageStatus.FAILED), reference,
+                       row_id))
+
+
+def _tags(tags: Sequence[str]) -> str:
+    return f" {' '.join(tags)} " if tags else ""
+
+
+def _message(row: Sequence[str]) -> Message:
+    channel, recipient, key, payload, title, tags = row
+    return Message(channel, recipient, key, payload, title, tuple(tags.split()))

@@ -17,18 +17,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from collector.alerting.notifications import Notification
+from collector.alerting.notifications import EventKind, Notification
+from collector.alerting.outage_log import Acknowledgement
 from collector.config import CollectorConfig
-from collector.notify.compose import Block, lay_out, title
+from collector.notify.compose import Block, lay_out, subject_of, title
 from collector.notify.outbox import DeliveryError
 from collector.notify.store import Message
-from collector.words import WORDS, Words
+from collector.words import WORDS, Words, format_time
 
 TEXT_LIMIT = 4096
 TITLE_PREFIX = "Pantau: "
+
+ACK_KINDS = (EventKind.DOWN, EventKind.SERVICE_DOWN, EventKind.REMINDER)
+"""Messages about these carry a button that takes their outage in hand."""
+ACK_DATA = "ack:"
+"""The button's callback_data: this, then the outage's number."""
+MAX_BUTTONS = 8
+"""More outages in one message than this are taken in hand with `collector ack`."""
+ACK_ROOM = 256
+"""Units of text kept free per button, for the line its press adds to the message."""
+BUTTON_TEXT = 40
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,75 @@ def render_telegram(notifications: Sequence[Notification], config: CollectorConf
         else:
             text = "\n".join(line.text for line in lines)
             return html.escape(_cut(text, limit - 1) + "…", quote=False)
+
+
+def message_params(notifications: Sequence[Notification], config: CollectorConfig,
+                   acknowledge: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """sendMessage's parameters but the chat, and the message's tags: `outage:N` for each
+    outage its buttons take in hand (when ``acknowledge``)."""
+    words = WORDS[config.mail.language]
+    buttons = ack_buttons(notifications, words) if acknowledge else []
+    params: dict[str, Any] = {
+        "text": render_telegram(notifications, config, TEXT_LIMIT - ACK_ROOM * len(buttons)),
+        "parse_mode": "HTML", "disable_web_page_preview": True}
+    if buttons:
+        params["reply_markup"] = {"inline_keyboard": [
+            [{"text": text, "callback_data": f"{ACK_DATA}{outage}"}] for outage, text in buttons]}
+    return params, tuple(f"outage:{outage}" for outage, _ in buttons)
+
+
+def ack_buttons(notifications: Sequence[Notification], words: Words) -> list[tuple[int, str]]:
+    """(outage, button text) for each outage the message tells of that nobody has in hand."""
+    found: dict[int, Notification] = {}
+    for n in notifications:
+        if (n.kind in ACK_KINDS and n.outage_id is not None and not n.planned
+                and n.acked_by is None):
+            found.setdefault(n.outage_id, n)
+    chosen = list(found.items())[:MAX_BUTTONS]
+    if len(chosen) == 1:
+        return [(chosen[0][0], words.ack_button)]
+    return [(outage, _short(words.ack_button_for.format(what=subject_of(n, words))))
+            for outage, n in chosen]
+
+
+def button_outages(params: dict[str, Any]) -> list[int]:
+    """The outages a message's buttons take in hand, in order."""
+    keyboard = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [int(button["callback_data"][len(ACK_DATA):]) for row in keyboard for button in row
+            if str(button.get("callback_data", "")).startswith(ACK_DATA)]
+
+
+def acknowledged(params: dict[str, Any], message_id: int,
+                 acks: dict[int, Acknowledgement], words: Words,
+                 zone: ZoneInfo) -> dict[str, Any] | None:
+    """editMessageText's parameters for a sent message (``params``, as sent) once some of its
+    outages were taken in hand (``acks``): a line for each added, their buttons gone; None when
+    none of them was."""
+    outages = button_outages(params)
+    taken = [outage for outage in outages if outage in acks]
+    if not taken:
+        return None
+    if len(outages) == 1:
+        ack = acks[taken[0]]
+        lines = [words.ack_line.format(by=ack.by, time=format_time(words, ack.at, zone))]
+    else:
+        lines = [words.ack_line_for.format(outage=outage, by=acks[outage].by,
+                                           time=format_time(words, acks[outage].at, zone))
+                 for outage in taken]
+    edit: dict[str, Any] = {
+        "chat_id": params["chat_id"], "message_id": message_id,
+        "text": params["text"] + "\n\n" + "\n".join(html.escape(line, quote=False)
+                                                   for line in lines),
+        "parse_mode": "HTML", "disable_web_page_preview": True}
+    keyboard = [row for row, outage in zip(params["reply_markup"]["inline_keyboard"], outages,
+                                           strict=True) if outage not in acks]
+    if keyboard:
+        edit["reply_markup"] = {"inline_keyboard": keyboard}
+    return edit
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT else text[:BUTTON_TEXT - 1] + "…"
 
 
 def _body(blocks: list[Block], shown: list[int], words: Words,
@@ -126,20 +207,30 @@ class TelegramChannel:
         self._timeout = timeout
         self.destination = urlsplit(self._api).netloc or self._api
 
-    async def send(self, message: Message) -> None:
-        await self.call("sendMessage", json.loads(message.payload))
+    async def send(self, message: Message) -> str | None:
+        """A new message (sendMessage), or an edit of a sent one (editMessageText: its
+        parameters name the message_id); the new message's id."""
+        params = json.loads(message.payload)
+        if "message_id" in params:
+            await self.call("editMessageText", params)
+            return None
+        result = await self.call("sendMessage", params)
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return None if message_id is None else str(message_id)
 
-    async def call(self, method: str, params: dict[str, Any]) -> Any:
-        """One Bot API call; its `result`, or a DeliveryError."""
+    async def call(self, method: str, params: dict[str, Any], wait: float = 0.0) -> Any:
+        """One Bot API call; its `result`, or a DeliveryError. ``wait``: how long the server
+        may hold the answer on purpose (getUpdates' long poll), beyond the timeout."""
         url = f"{self._api}/bot{self._token}/{method}"
+        limit = self._timeout + wait
         try:
             async with aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=self._timeout)) as session, \
+                    timeout=aiohttp.ClientTimeout(total=limit)) as session, \
                     session.post(url, json=params) as response:
                 status = response.status
                 text = await response.text()
         except TimeoutError:
-            raise DeliveryError("timeout", f"no answer within {self._timeout:g} s") from None
+            raise DeliveryError("timeout", f"no answer within {limit:g} s") from None
         except aiohttp.ClientError as err:
             raise DeliveryError("connect", _without(str(err) or type(err).__name__,
                                                     self._token)) from None

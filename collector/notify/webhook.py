@@ -211,7 +211,7 @@ class WebhookChannel:
         self._secrets = secrets
         self._timeout = timeout
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message) -> str | None:
         stored = json.loads(message.payload)
         data = stored["body"].encode()
         headers = {"Content-Type": "application/json", KEY_HEADER: message.key,
@@ -234,7 +234,7 @@ class WebhookChannel:
             raise DeliveryError("connect", str(err) or type(err).__name__,
                                 channel_down=False) from None
         if 200 <= status < 300:
-            return
+            return None
         if status in (408, 429) or status >= 500:
             wait = float(retry_after) if retry_after and retry_after.isdigit() else None
             raise DeliveryError("server" if status >= 500 else "rate_limited",

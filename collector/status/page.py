@@ -11,12 +11,14 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from collector.alerting.outage_log import Acknowledgement
 from collector.config import CollectorConfig
 from collector.state import LinkState, StateStore
 from collector.state.services import ServiceState
 from collector.status.style import STYLESHEET
 from collector.status.view import (
     SUMMARY_ORDER,
+    Acknowledgements,
     LinkView,
     ServiceView,
     SiteView,
@@ -45,12 +47,13 @@ def refresh_seconds(config: CollectorConfig) -> int:
 
 
 def render_page(store: StateStore, config: CollectorConfig, now: float,
-                services: ServiceState | None = None) -> str:
+                services: ServiceState | None = None,
+                acks: Acknowledgements | None = None) -> str:
     """The whole page as of ``now`` (Unix time), in `mail.language`, with times in
     `collector.timezone`."""
     writer = _Writer(PAGE_WORDS[config.mail.language], WORDS[config.mail.language],
                      config.collector.zone, now)
-    view = build_view(store, tuple(site.name for site in config.sites), services)
+    view = build_view(store, tuple(site.name for site in config.sites), services, acks)
     return writer.page(view, refresh_seconds(config))
 
 
@@ -121,6 +124,7 @@ class _Writer:
             self._badge(site.state),
             "</div>",
             f'<p class="since">{escape(self._since(site.since))}</p>',
+            self._acked(site.acked),
             self._links(site.links),
             self._services(site.services),
         ]
@@ -139,7 +143,8 @@ class _Writer:
             rows.append(
                 f'<tr data-link="{escape(link.name)}" data-state="{link.state.value}">'
                 f'<td><b>{escape(link.name)}</b> '
-                f'<span class="kind">{escape(w.kind[link.kind])} · {escape(route)}</span></td>'
+                f'<span class="kind">{escape(w.kind[link.kind])} · {escape(route)}</span>'
+                f'{self._acked(link.acked)}</td>'
                 f'<td class="num" data-loss>{escape(loss)}</td>'
                 f'<td class="num" data-rtt>{escape(rtt)}</td>'
                 f"<td>{self._badge(link.state, small=True)}</td></tr>")
@@ -160,12 +165,19 @@ class _Writer:
                     code=service.status_code or "")
             rows.append(
                 f'<tr data-service="{escape(service.name)}" '
-                f'data-state="{service.state.value}"><td><b>{escape(service.title)}</b></td>'
+                f'data-state="{service.state.value}"><td><b>{escape(service.title)}</b>'
+                f'{self._acked(service.acked)}</td>'
                 f"<td data-problem>{escape(problem)}</td>"
                 f"<td>{self._badge(service.state, small=True)}</td></tr>")
         return (f'<table class="services"><thead><tr><th>{escape(w.service)}</th>'
                 f"<th>{escape(w.problem)}</th><th></th></tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table>")
+
+    def _acked(self, ack: Acknowledgement | None) -> str:
+        if ack is None:
+            return ""
+        text = self.words.acked.format(by=ack.by, time=self._time(ack.at, full=False))
+        return f'<p class="acked" data-acked-by="{escape(ack.by)}">{escape(text)}</p>'
 
     def _behind(self, sites: tuple[SiteView, ...]) -> str:
         items = "".join(

@@ -11,6 +11,7 @@ from collector.config import CollectorConfig
 from collector.state import StateStore
 from collector.state.services import ServiceState
 from collector.status.page import render_page
+from collector.status.view import Acknowledgements
 
 # The page shows the state of one moment; a cached copy would show an old outage as current.
 # It runs no script and loads nothing, so the policy forbids both should escaping ever fail.
@@ -24,9 +25,12 @@ HEADERS = {
 
 def status_routes(store: StateStore, config: CollectorConfig,
                   clock: Callable[[], float] = time.time,
-                  services: ServiceState | None = None) -> list[web.RouteDef]:
+                  services: ServiceState | None = None,
+                  acknowledgements: Callable[[], Acknowledgements] | None = None,
+                  ) -> list[web.RouteDef]:
     async def page(_request: web.Request) -> web.Response:
-        return web.Response(text=render_page(store, config, clock(), services),
+        acks = None if acknowledgements is None else acknowledgements()
+        return web.Response(text=render_page(store, config, clock(), services, acks),
                             content_type="text/html", charset="utf-8", headers=HEADERS)
 
     return [web.get("/", page)]

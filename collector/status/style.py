@@ -38,6 +38,8 @@ h3 { margin: 0; font-size: 1.1rem; overflow-wrap: anywhere; }
 .badge.small { font-size: .7rem; padding: 2px 6px; white-space: normal; display: inline-block;
   text-align: center; }
 .since { margin: 4px 0 6px; font-size: .9rem; color: #374151; }
+.acked { margin: 2px 0 6px; font-size: .85rem; color: #065f46; font-weight: 600; }
+td .acked { margin: 2px 0 0; }
 .links, .services { width: 100%; border-collapse: collapse; font-size: .9rem; }
 .links th, .services th { text-align: left; font-size: .7rem; text-transform: uppercase;
   color: #6b7280; font-weight: 600; padding: 2px 4px; }

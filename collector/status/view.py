@@ -6,8 +6,10 @@ Pure and without markup, so the grouping and the figures are tested apart from t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from collector.alerting.outage_log import Acknowledgement
 from collector.config import LinkKind
 from collector.state import LinkState, StateStore
 from collector.state.measures import median_rtt
@@ -30,6 +32,8 @@ class LinkView:
     """Share of the last round's echoes, over all the link's targets, that got no reply."""
     rtt: float | None
     """Median RTT of the last round's replies, over all the link's targets."""
+    acked: Acknowledgement | None = None
+    """Who took the link's open outage in hand."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ServiceView:
     failure: str | None
     """Why the last check failed (a failure kind), if it did."""
     status_code: int | None
+    acked: Acknowledgement | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,12 @@ class SiteView:
     behind: tuple[SiteView, ...] = ()
     """For a site that is down: the unreachable sites whose nearest down site above is it."""
     services: tuple[ServiceView, ...] = ()
+    acked: Acknowledgement | None = None
+    """Who took the site's open outage in hand."""
+
+
+Acknowledgements = Mapping[tuple[str, str | None, str | None], Acknowledgement]
+"""Open outages someone took in hand, by (site, link, service) as the outage log has them."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +76,11 @@ class StatusView:
 
 
 def build_view(store: StateStore, order: tuple[str, ...],
-               services: ServiceState | None = None) -> StatusView:
+               services: ServiceState | None = None,
+               acks: Acknowledgements | None = None) -> StatusView:
     """The page's content; ``order`` is the config's order of sites, kept within each state
     because it is the order the office wrote them in."""
-    sites = {name: _site(store, name, services) for name in order}
+    sites = {name: _site(store, name, services, acks or {}) for name in order}
     cuts: dict[str, list[SiteView]] = {}
     loose: list[SiteView] = []
     for view in sites.values():
@@ -83,7 +95,7 @@ def build_view(store: StateStore, order: tuple[str, ...],
         else:
             cuts.setdefault(cut, []).append(view)
     shown = [SiteView(v.name, v.title, v.state, v.since, v.links, tuple(cuts.get(v.name, ())),
-                      v.services)
+                      v.services, v.acked)
              for v in sites.values() if v.state is not LinkState.UNREACHABLE] + loose
     counts = {state: 0 for state in SUMMARY_ORDER}
     for view in sites.values():
@@ -97,19 +109,23 @@ def build_view(store: StateStore, order: tuple[str, ...],
     )
 
 
-def _site(store: StateStore, name: str, services: ServiceState | None) -> SiteView:
+def _site(store: StateStore, name: str, services: ServiceState | None,
+          acks: Acknowledgements) -> SiteView:
     record = store.sites[name]
-    links = tuple(_link(store, name, link.name) for link in record.site.links)
+    links = tuple(_link(store, name, link.name, acks.get((name, link.name, None)))
+                  for link in record.site.links)
     checked = tuple(
         ServiceView(each.service.name, each.service.title, LinkState(each.state.value),
                     each.since, each.last.failure if each.last else None,
-                    each.last.status_code if each.last else None)
+                    each.last.status_code if each.last else None,
+                    acks.get((name, None, each.service.name)))
         for (site, _), each in (services.services.items() if services else ()) if site == name)
     return SiteView(name, record.site.title, record.state, record.since, links,
-                    services=checked)
+                    services=checked, acked=acks.get((name, None, None)))
 
 
-def _link(store: StateStore, site: str, name: str) -> LinkView:
+def _link(store: StateStore, site: str, name: str,
+          acked: Acknowledgement | None) -> LinkView:
     record = store.links[(site, name)]
     lasts = [t.last for t in record.targets.values() if t.last is not None]
     sent = sum(r.sent for r in lasts)
@@ -117,5 +133,6 @@ def _link(store: StateStore, site: str, name: str) -> LinkView:
     rtts = tuple(rtt for r in lasts for rtt in r.rtts)
     return LinkView(name=name, kind=record.link.kind, parent=record.link.parent,
                     state=record.state, since=record.since,
-                    loss=1.0 - received / sent if sent else None, rtt=median_rtt(rtts))
+                    loss=1.0 - received / sent if sent else None, rtt=median_rtt(rtts),
+                    acked=acked)
 

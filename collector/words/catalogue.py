@@ -53,6 +53,20 @@ class Words:
     quality: str
     footer: str
     status_link: str
+    ack_button: str
+    """The button under a down message in a chat that takes the outage in hand."""
+    ack_button_for: str
+    """The same when a message holds several outages: `{what}` each is about."""
+    ack_line: str
+    """Added to the message once someone pressed it: `{by}`, `{time}`."""
+    ack_line_for: str
+    """The same for one of several outages of the message: `{outage}` its number."""
+    ack_recorded: str
+    """What the one who pressed it is told: `{outage}`."""
+    ack_already: str
+    """…when someone else (`{by}`) was quicker."""
+    ack_over: str
+    """…when the outage had ended."""
     test_subject: str
     test_text: str
     test_message: str
@@ -85,6 +99,8 @@ class PageWords:
     rendered: str
     since: str
     """`{time}` the state began, `{span}` how long ago."""
+    acked: str
+    """An outage someone took in hand: `{by}` and `{time}`."""
     behind: str
     """Heading of the sites cut off with a down site: `{n}` of them."""
     link: str

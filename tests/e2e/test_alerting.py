@@ -4,6 +4,7 @@ or sent twice through a mail server outage or a collector crash."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime
 import functools
@@ -23,7 +24,7 @@ from tests.support.background_loop import BackgroundLoop
 from tests.support.collector_process import CollectorProcess
 from tests.support.config_fixtures import ROOT
 from tests.support.dns_server import DnsServer
-from tests.support.metrics import samples, value
+from tests.support.metrics import samples, scrape, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
 from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
 from tests.support.telegram_api import BotApiServer, parse_html
@@ -168,6 +169,7 @@ def lab(tmp_path_factory):
         lab.web_status = status_file
         lab.dns = dns
         lab.telegram, lab.receiver = telegram, receiver
+        lab.telegram_loop = background.loop
         lab.first_started_at = first_started_at
         try:
             # The PPID certificate is warned about at the first checks: that mail is waited
@@ -195,6 +197,7 @@ class Lab:
         self.web_status: Path | None = None
         self.dns: DnsServer | None = None
         self.telegram: BotApiServer | None = None
+        self.telegram_loop: asyncio.AbstractEventLoop | None = None
         self.receiver: Receiver | None = None
         self.cert_mails: list = []
 
@@ -764,3 +767,58 @@ def test_telegram_down_and_the_collector_killed_every_message_arrives_afterwards
     assert len(texts) == 2, texts
     assert texts[0].startswith("Pantau: DOWN: opd1") and texts[1].startswith(
         "Pantau: RECOVERED: opd1")
+
+
+def test_the_telegram_button_stops_the_reminders_and_shows_on_the_status_page(lab):
+    assert lab.telegram is not None
+    reminders_every = 5.0
+    lab.sections["alerting"]["reminder_interval"] = f"{reminders_every:g}s"
+    lab.collector.stop()
+    lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir, host="0.0.0.0").start()
+    try:
+        restart_agent(lab)
+        lab.all_up()
+        box = Mailbox(lab.smtp)
+        chats = len(lab.telegram.messages)
+        lab.tb.cut("h2", "radio")
+        try:
+            [down] = box.wait("down")
+            outage = down["X-Pantau-Outage"]
+            box.wait("reminder", timeout=reminders_every + 2 * WINDOW + 10)
+            wait_until(lambda: len(lab.telegram.messages) > chats, timeout=20,
+                       what="the cut on Telegram")
+            buttoned = [number for (chat, number), shown in lab.telegram.shown.items()
+                        if chat == str(TG_CHAT) and shown["reply_markup"]
+                        and " h2" in parse_html(shown["text"]).splitlines()[0]]
+            assert buttoned, chat_events(lab, chats)  # the down message, and its reminders
+            # Pressed on the stand-in's own loop, as Telegram would take it.
+            query = asyncio.run_coroutine_threadsafe(
+                lab.telegram.press(TG_CHAT, min(buttoned), f"ack:{outage}"),
+                lab.telegram_loop).result(10)
+            page = lab.collector.base + "/"
+            wait_until(lambda: 'data-acked-by="Budi (@budi_noc)"' in scrape(page).split(
+                'data-site="h2"', 1)[1].split("</article>", 1)[0], timeout=20,
+                what="the acknowledgement on the status page")
+            assert lab.telegram.answered(query)["text"] == f"Noted: outage #{outage} is yours."
+            wait_until(lambda: {edit["message_id"] for edit in lab.telegram.edits}
+                       >= set(buttoned), timeout=20,
+                       what="the messages with the button edited to say who took it")
+            # A reminder decided just before the press may still be in its group window.
+            lab.quiet(rounds=int((WINDOW + 1) / ROUND) + 1)
+            reminders = len(box.mails("reminder"))
+            lab.quiet(rounds=int(2 * reminders_every / ROUND) + 1)
+            assert len(box.mails("reminder")) == reminders
+        finally:
+            lab.tb.restore("h2", "radio")
+        [recovered] = box.wait("recovered")
+        assert "Budi (@budi_noc)" in recovered.get_body(("plain",)).get_content()
+        wait_until(lambda: any("Budi (@budi_noc)" in parse_html(m["text"])
+                               and "RECOVERED: h2" in m["text"]
+                               for m in lab.telegram.messages[chats:]), timeout=20,
+                   what="the recovery on Telegram naming who took it")
+    finally:
+        lab.sections["alerting"]["reminder_interval"] = 0
+        lab.collector.stop()
+        lab.collector = CollectorProcess(lab.sections, workdir=lab.workdir,
+                                         host="0.0.0.0").start()
+        restart_agent(lab)

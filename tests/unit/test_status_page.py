@@ -45,6 +45,12 @@ TARGETS = {
     "core": ["198.18.0.10"], "opd": ["198.18.1.2"], "relay": ["198.18.2.2"],
     "hotspot": ["198.18.3.2"], "kiosk": ["198.18.6.2"], "dual": ["198.18.4.2", "198.18.5.2"],
 }
+WITH_SIMPEG = SITES.replace(
+    "    title: Bappeda\n",
+    "    title: Bappeda\n    services:\n"
+    "      - {kind: http, name: simpeg, title: SIMPEG, url: 'https://simpeg.example.org/',"
+    " down_after: 1}\n")
+"""The sites, Bappeda with its SIMPEG checked."""
 BEHIND_RELAY = {"198.18.2.2", "198.18.3.2", "198.18.5.2", "198.18.6.2"}
 
 
@@ -246,11 +252,7 @@ def test_services_are_shown_under_their_site_with_state_and_last_problem():
     from collector.state.services import ServiceResult, ServiceState
 
     _, _, clock = make()
-    config = parse_config_text(SITES.replace(
-        "    title: Bappeda\n",
-        "    title: Bappeda\n    services:\n"
-        "      - {kind: http, name: simpeg, title: SIMPEG, url: 'https://simpeg.example.org/',"
-        " down_after: 1}\n"), "test.yml")
+    config = parse_config_text(WITH_SIMPEG, "test.yml")
     store = StateStore(config, clock=clock)
     rounds(store, clock)
     services = ServiceState(config, store, clock=clock)
@@ -269,11 +271,7 @@ def test_the_page_says_nothing_in_the_other_language(language):
     from tests.support.words import foreign_words
 
     _, _, clock = make()
-    config = parse_config_text(f"mail: {{language: {language}}}\n" + SITES.replace(
-        "    title: Bappeda\n",
-        "    title: Bappeda\n    services:\n"
-        "      - {kind: http, name: simpeg, title: SIMPEG, url: 'https://simpeg.example.org/',"
-        " down_after: 1}\n"), "test.yml")
+    config = parse_config_text(f"mail: {{language: {language}}}\n" + WITH_SIMPEG, "test.yml")
     store = StateStore(config, clock=clock)
     rounds(store, clock, count=4, lost=BEHIND_RELAY)  # the relay cut, with what hangs on it
     services = ServiceState(config, store, clock=clock)
@@ -281,3 +279,29 @@ def test_the_page_says_nothing_in_the_other_language(language):
     html = render_page(store, config, clock.now, services)
     text = read_status_page(html).text
     assert foreign_words(text, MailLanguage(language), SITES + HOSTILE + " WITA") == set()
+
+
+def test_an_outage_taken_in_hand_says_who_and_since_when_on_its_site_link_and_service():
+    from collector.alerting.outage_log import Acknowledgement
+    from collector.state.services import ServiceResult, ServiceState
+
+    _, _, clock = make()
+    config = parse_config_text(WITH_SIMPEG, "test.yml")
+    store = StateStore(config, clock=clock)
+    rounds(store, clock, count=4, lost=BEHIND_RELAY)
+    services = ServiceState(config, store, clock=clock)
+    services.record(ServiceResult("dual", "simpeg", "http", clock.now, 0.3, "timeout"))
+    taken = clock.now - 90
+    acks = {("relay", None, None): Acknowledgement("Budi (@budi_noc)", taken),
+            ("dual", "backup", None): Acknowledgement("<Andi & co>", taken),
+            ("dual", None, "simpeg"): Acknowledgement("Sari", taken)}
+    html = render_page(store, config, clock.now, services, acks)
+    WellFormed().feed(html)
+    relay = html.split('data-site="relay"', 1)[1].split("</article>", 1)[0]
+    assert 'data-acked-by="Budi (@budi_noc)">Ditangani Budi (@budi_noc) sejak ' in relay
+    dual = html.split('data-site="dual"', 1)[1].split("</article>", 1)[0]
+    backup = dual.split('data-link="backup"', 1)[1].split("</tr>", 1)[0]
+    assert "Ditangani &lt;Andi &amp; co&gt; sejak" in backup and "<Andi" not in html
+    simpeg = dual.split('data-service="simpeg"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-acked-by="Sari"' in simpeg
+    assert "data-acked-by" not in render_page(store, config, clock.now, services)
