@@ -29,9 +29,9 @@ from collector.exposition import (
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
 from collector.ingest import AgentIngest
-from collector.mail import FILE_NAME as MAIL_FILE
-from collector.mail import Outbox, SmtpSender, render
-from collector.notify import FILE_NAME as CHANNELS_FILE
+from collector.mail import MailChannel, MailOutbox, SmtpSender, render
+from collector.mail.legacy import move_old_mails
+from collector.notify import FILE_NAME as OUTBOX_FILE
 from collector.notify import channels
 from collector.notify.buttons import AckButtons
 from collector.notify.outbox import Outbox as ChannelOutbox
@@ -74,15 +74,15 @@ class CollectorApp:
         self.ingest = AgentIngest(config, clock=clock)
         self.registry.register(AgentCollector(self.ingest.registry))
         mail = config.mail
-        # Mail disabled still keeps every mail in the outbox, as a record of what was said.
-        self.outbox = Outbox(config.collector.data_dir / MAIL_FILE,
-                             SmtpSender(mail.smtp) if mail.enabled else None, mail, clock=clock)
-        self.registry.register(MailCollector(self.outbox))
-        # Telegram and webhooks share one outbox; mail keeps its own (and its metrics).
-        self._channel_list = channels(config)
-        self.channels = ChannelOutbox(config.collector.data_dir / CHANNELS_FILE,
+        # One outbox for every channel. Mail disabled still keeps every mail in it, as a
+        # record of what was said.
+        mail_channel = MailChannel(SmtpSender(mail.smtp)) if mail.enabled else None
+        self._channel_list = [*([mail_channel] if mail_channel else []), *channels(config)]
+        self.channels = ChannelOutbox(config.collector.data_dir / OUTBOX_FILE,
                                       self._channel_list, first=mail.retry.first,
                                       maximum=mail.retry.max, clock=clock)
+        self.outbox = MailOutbox(self.channels, mail_channel)
+        self.registry.register(MailCollector(self.outbox))
         # The chat's "Ditangani" buttons, read once the outage log is open (start()).
         self.buttons: AckButtons | None = None
         self.registry.register(ChannelCollector(
@@ -114,7 +114,8 @@ class CollectorApp:
             probe.open()
         _prepare_data_dir(self.config.collector.data_dir)
         await self.ingest.start()
-        await self.outbox.start()
+        await asyncio.to_thread(move_old_mails, self.config.collector.data_dir,
+                                self.channels.path)
         await self.channels.start()
         self.outages = OutageLog(outage_log_path(self.config.collector.data_dir))
         # The ledger shares the outage log's file: the report reads both from one place.
@@ -147,7 +148,6 @@ class CollectorApp:
         await self.ingest.stop()
         if self.buttons is not None:
             await self.buttons.stop()
-        await self.outbox.stop()
         await self.channels.stop()
         if self.ledger is not None:
             self.ledger.close()
@@ -169,12 +169,11 @@ class CollectorApp:
             self.alerting.outcome(outcome)
 
     async def notify(self, notifications: list[Notification]) -> None:
-        """Notifications that fell due, grouped by the engine: one mail into the mail outbox,
-        one message per chat and webhook into the channels' outbox."""
+        """Notifications that fell due, grouped by the engine: one mail, one message per chat
+        and webhook, committed to the outbox together."""
         mail = render(notifications, self.config)
-        if mail is not None:
-            await self.outbox.enqueue(mail)
-        messages = channel_messages(notifications, self.config)
+        messages = [*([MailOutbox.message(mail)] if mail is not None else []),
+                    *channel_messages(notifications, self.config)]
         if messages:
             await self.channels.enqueue(messages)
 

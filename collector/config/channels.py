@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, field_validator
 
 from collector.config.durations import PositiveDuration, duration, rule_error
 from collector.config.names import Name
@@ -44,6 +45,8 @@ class TelegramSettings(_Model):
     """The bot's token from @BotFather; write it as {env: ...} or {file: ...}."""
     api_url: Url = "https://api.telegram.org"
     """Telegram's Bot API, or a self-hosted telegram-bot-api server."""
+    ca_file: Path | None = None
+    """PEM CA certificates to check a self-hosted server's certificate against."""
     timeout: PositiveDuration = 10.0
     groups: dict[Name, Annotated[tuple[ChatId, ...], Field(min_length=1)]] = {}
     """Chats by group: ids (groups and channels are negative) or a channel's @username."""
@@ -52,6 +55,9 @@ class TelegramSettings(_Model):
     read by long-polling getUpdates, so the collector needs no public address."""
     poll_timeout: PollTimeout = 30.0
     """How long one getUpdates call may wait for a press (whole seconds)."""
+
+    _ca_file_needs_https = field_validator("ca_file")(lambda ca_file, info: _https_only(
+        ca_file, info.data.get("api_url")))
 
 
 class WebhookFormat(StrEnum):
@@ -66,6 +72,17 @@ class WebhookEndpoint(_Model):
     secret: SecretValue | None = None
     """Shared secret: the body is signed with HMAC-SHA256 (X-Pantau-Signature)."""
     format: WebhookFormat = WebhookFormat.PANTAU
+    ca_file: Path | None = None
+    """PEM CA certificates to check the endpoint's certificate against (an office CA)."""
+
+    _ca_file_needs_https = field_validator("ca_file")(lambda ca_file, info: _https_only(
+        ca_file, info.data.get("url")))
+
+
+def _https_only(ca_file: Path | None, url: str | None) -> Path | None:
+    if ca_file is not None and url is not None and not url.startswith("https:"):
+        raise rule_error(f"ca_file is for https:// URLs (not {url})")
+    return ca_file
 
 
 class WebhookSettings(_Model):

@@ -1,4 +1,5 @@
-"""The mail outbox as metric families: what waits, what went out, what failed and why."""
+"""The mail channel of the outbox as metric families: what waits, what went out, what failed
+and why (by the mail's own kinds of error)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from collector.mail import MailErrorKind, Outbox
+from collector.mail import MailErrorKind, MailOutbox
 
 
 class MailCollector(Collector):
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: MailOutbox) -> None:
         self._outbox = outbox
 
     def collect(self) -> Iterator[Metric]:

@@ -30,7 +30,8 @@ from collector.notify.store import Message, MessageStatus, MessageStore, SentMes
 log = logging.getLogger(__name__)
 
 
-FAILURE_KINDS = ("connect", "timeout", "server", "auth", "rate_limited", "refused", "other")
+FAILURE_KINDS = ("connect", "tls", "timeout", "server", "auth", "rate_limited", "refused",
+                 "other")
 """The kinds a channel's DeliveryError takes: a small fixed set, for a metric label."""
 
 
@@ -119,6 +120,7 @@ class Outbox:
                                                           MessageStatus.PENDING)
             state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
                                                                     name)
+            state.stats.last_sent_at = await asyncio.to_thread(self._store.last_sent, name)
             if state.stats.pending:
                 log.info("%s: %d messages from before the restart wait to be sent", name,
                          state.stats.pending)
@@ -143,13 +145,20 @@ class Outbox:
         """Store ``messages`` (committed together when this returns), then have them sent;
         how many were new. A message for a channel that is not configured is kept as a
         record (not sent)."""
-        rows = [(message, MessageStatus.PENDING if message.channel in self._channels
+        rows = [(message, MessageStatus.PENDING
+                 if message.channel in self._channels and message.recipient
                  else MessageStatus.NOT_SENT) for message in messages]
-        for message, status in rows:
-            if status is MessageStatus.NOT_SENT:
-                log.warning("no %s channel is configured: %r kept, not sent", message.channel,
-                            message.title)
         added = await asyncio.to_thread(self._store.add, rows, self._clock())
+        for message, status in rows:
+            if status is not MessageStatus.NOT_SENT:
+                continue
+            if message.channel not in self._channels:
+                log.info("%s is not enabled: %r kept as a record, not sent", message.channel,
+                         message.title)
+            else:
+                log.warning("%s: nobody is configured to get %r (add a central group, or a "
+                            "group in the sites' notify): kept as a record, not sent",
+                            message.channel, message.title)
         for name in {message.channel for message, status in rows
                      if status is MessageStatus.PENDING}:
             state = self._channels[name]
@@ -161,7 +170,11 @@ class Outbox:
         return added
 
     def status(self, message: Message) -> MessageStatus | None:
-        return self._store.status(message.channel, message.recipient, message.key)
+        return self._store.status(message.channel, message.key, message.recipient)
+
+    def status_of(self, channel: str, key: str) -> MessageStatus | None:
+        """What became of ``channel``'s message with ``key``; reads the file."""
+        return self._store.status(channel, key)
 
     async def sent_with(self, channel: str, tag: str) -> list[SentMessage]:
         """Messages of ``channel`` sent with ``tag`` (to edit them)."""
@@ -186,6 +199,7 @@ class Outbox:
             except DeliveryError as err:
                 state.stats.failures[err.kind] = state.stats.failures.get(err.kind, 0) + 1
                 if err.permanent:
+                    self._channel_back(state)
                     await self._finish(state, row, MessageStatus.FAILED, str(err))
                     log.error("%s refused %r for good, kept as failed: %s", name, message.title,
                               err.detail)
@@ -193,6 +207,7 @@ class Outbox:
                 await asyncio.to_thread(self._store.attempt_failed, row, str(err))
                 if err.channel_down:
                     return self._channel_failed(state, err)
+                self._channel_back(state)  # it answered, if only to refuse this message
                 attempts = state.message_attempts[row] = state.message_attempts.get(row, 0) + 1
                 wait = err.retry_after if err.retry_after is not None else backoff(
                     attempts, self._first, self._max)

@@ -44,7 +44,8 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
     """Refused for good (a chat that blocked the bot, a webhook URL that is gone)."""
     NOT_SENT = "not_sent"
-    """Kept as a record only: its channel is not configured."""
+    """Kept as a record only: its channel is not configured (mail disabled), or nobody is
+    configured to get it."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,18 @@ class Message:
     tags: tuple[str, ...] = ()
     """What it is about, to find it again once sent (`outage:12`: it carries a button to
     acknowledge outage 12)."""
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message with what became of it."""
+
+    message: Message
+    status: MessageStatus
+    created_at: float
+    attempts: int = 0
+    last_error: str = ""
+    done_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,17 @@ class MessageStore(LockedDatabase):
             "created_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (message.channel, message.recipient, message.key, message.payload, message.title,
              status.value, now, _tags(message.tags))) for message, status in messages])
+
+    def restore(self, records: list[StoredMessage]) -> int:
+        """Store messages with what became of them so far (moved from another file), in one
+        transaction; how many were new."""
+        return self._execute_many([(
+            "INSERT OR IGNORE INTO messages (channel, recipient, key, payload, title, status, "
+            "created_at, attempts, last_error, done_at, tags) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (r.message.channel, r.message.recipient, r.message.key, r.message.payload,
+             r.message.title, r.status.value, r.created_at, r.attempts, r.last_error,
+             r.done_at, _tags(r.message.tags))) for r in records])
 
     def pending(self, channel: str) -> list[tuple[int, Message]]:
         """The channel's messages still to send, oldest first."""
@@ -112,11 +136,20 @@ class MessageStore(LockedDatabase):
             (channel, MessageStatus.PENDING.value))
         return None if rows[0][0] is None else float(rows[0][0])
 
-    def status(self, channel: str, recipient: str, key: str) -> MessageStatus | None:
+    def status(self, channel: str, key: str, recipient: str | None = None
+               ) -> MessageStatus | None:
+        """What became of the message of ``channel`` with ``key`` (for ``recipient``, or the
+        first stored); None when there is none."""
         rows, _ = self._execute(
-            "SELECT status FROM messages WHERE channel = ? AND recipient = ? AND key = ?",
-            (channel, recipient, key))
+            "SELECT status FROM messages WHERE channel = ? AND key = ? "
+            "AND (? IS NULL OR recipient = ?) ORDER BY id LIMIT 1",
+            (channel, key, recipient, recipient))
         return MessageStatus(rows[0][0]) if rows else None
+
+    def last_sent(self, channel: str) -> float | None:
+        rows, _ = self._execute("SELECT max(done_at) FROM messages WHERE channel = ? "
+                                "AND status = ?", (channel, MessageStatus.SENT.value))
+        return None if rows[0][0] is None else float(rows[0][0])
 
     def attempt_failed(self, row_id: int, error: str) -> None:
         self._execute("UPDATE messages SET attempts = attempts + 1, last_error = ? "

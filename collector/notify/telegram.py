@@ -15,11 +15,10 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
-
-import aiohttp
 
 from collector.alerting.notifications import EventKind, Notification
 from collector.alerting.outage_log import Acknowledgement
@@ -27,6 +26,7 @@ from collector.config import CollectorConfig
 from collector.notify.compose import Block, lay_out, subject_of, title
 from collector.notify.outbox import DeliveryError
 from collector.notify.store import Message
+from collector.notify.transport import post
 from collector.words import WORDS, Words, format_time
 
 TEXT_LIMIT = 4096
@@ -201,8 +201,9 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(self, token: str, api_url: str = "https://api.telegram.org",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, ca_file: Path | None = None) -> None:
         self._token = token
+        self._ca_file = ca_file
         self._api = api_url.rstrip("/")
         self._timeout = timeout
         self.destination = urlsplit(self._api).netloc or self._api
@@ -222,18 +223,10 @@ class TelegramChannel:
         """One Bot API call; its `result`, or a DeliveryError. ``wait``: how long the server
         may hold the answer on purpose (getUpdates' long poll), beyond the timeout."""
         url = f"{self._api}/bot{self._token}/{method}"
-        limit = self._timeout + wait
-        try:
-            async with aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=limit)) as session, \
-                    session.post(url, json=params) as response:
-                status = response.status
-                text = await response.text()
-        except TimeoutError:
-            raise DeliveryError("timeout", f"no answer within {limit:g} s") from None
-        except aiohttp.ClientError as err:
-            raise DeliveryError("connect", _without(str(err) or type(err).__name__,
-                                                    self._token)) from None
+        answer = await post(url, timeout=self._timeout + wait, channel_down=True,
+                            ca_file=self._ca_file, scrub=lambda text: _without(text, self._token),
+                            json=params)
+        status, text = answer.status, answer.text
         return _answer(status, text, self._token)
 
 

@@ -18,11 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
-
-import aiohttp
 
 from collector import __version__
 from collector.alerting.notifications import EventKind, Notification
@@ -30,6 +29,7 @@ from collector.config import CollectorConfig
 from collector.notify.compose import about_link, affected_sites, event_name, summary, title
 from collector.notify.outbox import DeliveryError
 from collector.notify.store import Message
+from collector.notify.transport import post
 from collector.words import WORDS, Words
 
 SCHEMA_VERSION = "1"
@@ -207,9 +207,11 @@ class WebhookChannel:
     name = "webhook"
     destination = "webhook URLs"
 
-    def __init__(self, secrets: dict[str, str], timeout: float = 10.0) -> None:
+    def __init__(self, secrets: dict[str, str], timeout: float = 10.0,
+                 ca_files: Mapping[str, Path] | None = None) -> None:
         self._secrets = secrets
         self._timeout = timeout
+        self._ca_files = dict(ca_files or {})
 
     async def send(self, message: Message) -> str | None:
         stored = json.loads(message.payload)
@@ -221,18 +223,10 @@ class WebhookChannel:
         secret = self._secrets.get(message.recipient)
         if secret:
             headers[SIGNATURE_HEADER] = sign(data, secret)
-        try:
-            async with aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=self._timeout)) as session, \
-                    session.post(message.recipient, data=data, headers=headers,
-                                 allow_redirects=False) as response:
-                status, retry_after = response.status, response.headers.get("Retry-After")
-        except TimeoutError:
-            raise DeliveryError("timeout", f"no answer within {self._timeout:g} s",
-                                channel_down=False) from None
-        except aiohttp.ClientError as err:
-            raise DeliveryError("connect", str(err) or type(err).__name__,
-                                channel_down=False) from None
+        answer = await post(message.recipient, timeout=self._timeout, channel_down=False,
+                            ca_file=self._ca_files.get(message.recipient), read=False,
+                            data=data, headers=headers)
+        status, retry_after = answer.status, answer.headers.get("Retry-After")
         if 200 <= status < 300:
             return None
         if status in (408, 429) or status >= 500:

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from collector.alerting.notifications import AffectedSite, EventKind, Notification
-from collector.app import CollectorApp
 from collector.config import CollectorConfig, parse_config_text
-from collector.errors import IcmpUnavailableError
-from collector.mail import MailError, MailErrorKind, MailStatus, Outbox, SmtpSender, render
+from collector.mail import MailError, MailErrorKind, MailOutbox, MailStatus, SmtpSender, render
+from tests.support.collector_app import running_app
 from tests.support.collector_process import free_port
+from tests.support.mail_outbox import mail_outbox
 from tests.support.metrics import scrape, value
 from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
 from tests.support.tls import TestPki, make_pki
@@ -148,9 +148,10 @@ def test_a_closed_port_is_a_connect_error(pki: TestPki) -> None:
     assert error.kind is MailErrorKind.CONNECT and "refused" in error.detail
 
 
-def outbox_for(server: SmtpServer, pki: TestPki, path: Path) -> tuple[Outbox, CollectorConfig]:
+def outbox_for(server: SmtpServer, pki: TestPki, path: Path
+               ) -> tuple[MailOutbox, CollectorConfig]:
     settings = config(server.port, pki.ca_file)
-    return Outbox(path, SmtpSender(settings.mail.smtp), settings.mail), settings
+    return mail_outbox(path, SmtpSender(settings.mail.smtp), settings.mail), settings
 
 
 def mails(settings: CollectorConfig, count: int, first: int = 0) -> list:
@@ -164,8 +165,8 @@ def mails(settings: CollectorConfig, count: int, first: int = 0) -> list:
 def test_mails_wait_while_the_server_is_down_and_arrive_once_when_it_is_back(
         server: SmtpServer, pki: TestPki, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="collector.mail")
-    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    caplog.set_level(logging.INFO, logger="collector.notify")
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3")
     waiting = mails(settings, 3)
 
     async def test() -> None:
@@ -186,14 +187,16 @@ def test_mails_wait_while_the_server_is_down_and_arrive_once_when_it_is_back(
     assert sorted(r.message["Message-ID"] for r in server.received) == sorted(
         mail.message_id for mail in waiting)
     assert server.data_commands == 3
-    logged = [r.getMessage() for r in caplog.records if r.name == "collector.mail.outbox"]
-    assert len([line for line in logged if "cannot take mail" in line]) == 1
-    assert len([line for line in logged if "takes mail again" in line]) == 1
+    logged = [r.getMessage() for r in caplog.records if r.name == "collector.notify.outbox"]
+    assert len([line for line in logged if "mail (" in line and "cannot take messages" in line
+                ]) == 1
+    assert len([line for line in logged if "mail (" in line and "takes messages again" in line
+                ]) == 1
 
 
 def test_a_restarted_outbox_sends_what_was_pending_and_nothing_twice(
         server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
-    path = tmp_path / "mail.sqlite3"
+    path = tmp_path / "outbox.sqlite3"
     first, settings = outbox_for(server, pki, path)
     sent_before, *pending = mails(settings, 3)
 
@@ -223,7 +226,7 @@ def test_a_restarted_outbox_sends_what_was_pending_and_nothing_twice(
 
 def test_a_permanent_refusal_is_kept_as_failed_counted_and_not_retried(
         server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
-    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3")
     refused, later = mails(settings, 2)
 
     async def test() -> None:
@@ -248,7 +251,7 @@ def test_a_permanent_refusal_is_kept_as_failed_counted_and_not_retried(
 
 def test_a_temporary_refusal_is_retried_until_taken(server: SmtpServer, pki: TestPki,
                                                     tmp_path: Path) -> None:
-    outbox, settings = outbox_for(server, pki, tmp_path / "mail.sqlite3")
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3")
     (greylisted,) = mails(settings, 1)
 
     async def test() -> None:
@@ -305,12 +308,7 @@ def test_the_collector_mails_what_the_engine_notifies_and_counts_it(
     settings = config(server.port, pki.ca_file, data_dir=tmp_path, listen_port=free_port())
 
     async def test() -> None:
-        app = CollectorApp(settings)
-        try:
-            await app.start()
-        except IcmpUnavailableError as err:
-            pytest.skip(f"ICMP sockets not permitted here: {err}")
-        try:
+        async with running_app(settings) as app:
             await app.notify([CUT])
             expected = render([CUT], settings)
             assert expected is not None
@@ -322,11 +320,38 @@ def test_the_collector_mails_what_the_engine_notifies_and_counts_it(
             assert value(text, "pantau_mail_outbox_pending") == 0
             assert value(text, "pantau_mail_send_failures_total", kind="auth") == 0
             assert value(text, "pantau_mail_last_sent_timestamp_seconds") > T0
-        finally:
-            await app.stop()
 
     asyncio.run(test())
-    assert (tmp_path / "mail.sqlite3").exists()
+    assert (tmp_path / "outbox.sqlite3").exists()
+
+
+def test_a_mail_waiting_in_an_earlier_versions_outbox_goes_out_once_after_the_upgrade(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.unit.test_mail_legacy import OLD_SCHEMA
+
+    settings = config(server.port, pki.ca_file, data_dir=tmp_path, listen_port=free_port())
+    waiting = render([CUT], settings)
+    assert waiting is not None
+    db = sqlite3.connect(tmp_path / "mail.sqlite3")
+    db.executescript(OLD_SCHEMA)
+    db.execute("INSERT INTO mails (message_id, mail, status, created_at) VALUES (?, ?, ?, ?)",
+               (waiting.message_id, waiting.to_json(), "pending", T0))
+    db.commit()
+    db.close()
+
+    async def test() -> None:
+        async with running_app(settings) as app:
+            await async_wait_until(lambda: app.outbox.stats().sent == 1, timeout=10,
+                                   what="the waiting mail sent")
+            await app.notify([CUT])  # the engine telling the same events again
+            await async_wait_until(lambda: app.outbox.pending() == 0, timeout=10,
+                                   what="nothing waiting")
+
+    asyncio.run(test())
+    assert [r.message["Message-ID"] for r in server.received] == [waiting.message_id]
+    assert (tmp_path / "mail.sqlite3.moved").exists()
 
 
 @contextlib.asynccontextmanager
@@ -347,16 +372,9 @@ async def collector_checking(server: SmtpServer, pki: TestPki, data_dir: Path, h
         "    services: [" + service.format(port=port, scheme="https" if tls else "http") + "]\n"
         "alerting: {group_window: 500ms, recovery_hold: 500ms}\n"
         "icmp: {interval: 500ms, jitter: 0s, echoes: 1, echo_interval: 10ms, timeout: 200ms}\n")
-    app = CollectorApp(parse_config_text(text, "collector.yml"))
     try:
-        try:
-            await app.start()
-        except IcmpUnavailableError as err:
-            pytest.skip(f"ICMP sockets not permitted here: {err}")
-        try:
+        async with running_app(parse_config_text(text, "collector.yml")) as app:
             yield app
-        finally:
-            await app.stop()
     finally:
         await runner.cleanup()
 

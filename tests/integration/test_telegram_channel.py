@@ -117,3 +117,27 @@ def test_messages_queued_while_the_api_is_down_arrive_once_it_is_back(tmp_path):
         assert len(api.messages) == 3
 
     with_api(test)
+
+
+def test_a_self_hosted_api_with_the_office_certificate_is_trusted_only_with_its_ca(tmp_path):
+    from tests.support.tls import make_pki
+    from tests.support.web_app import server_context
+
+    pki = make_pki(tmp_path)
+
+    async def scenario():
+        api = await BotApiServer(TOKEN, {CHAT}).start(server_context(pki.cert_file,
+                                                                     pki.key_file))
+        try:
+            with pytest.raises(DeliveryError) as caught:
+                await TelegramChannel(TOKEN, api.url).send(message(CHAT, "k1"))
+            err = caught.value
+            assert (err.kind, err.permanent, err.channel_down) == ("tls", False, True)
+            assert TOKEN not in str(err)
+            assert await TelegramChannel(TOKEN, api.url, ca_file=pki.ca_file).send(
+                message(CHAT, "k1")) == "1"
+            assert len(api.messages) == 1
+        finally:
+            await api.stop()
+
+    asyncio.run(scenario())

@@ -6,6 +6,7 @@ later through the outbox."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -146,3 +147,82 @@ def test_a_failing_url_waits_while_another_gets_its_documents(tmp_path):
         assert len(receiver.keys) == 2  # one delivery to each URL, none twice
 
     with_receiver(test)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    from tests.support.tls import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def test_an_untrusted_certificate_is_a_tls_failure_deferred_and_the_office_ca_trusts_it(pki):
+    from tests.support.web_app import server_context
+
+    async def scenario():
+        receiver = Receiver()
+        app = web.Application()
+        app.router.add_post("/{path}", receiver._handle)
+        runner, port = await serve_app(app, server_context(pki.cert_file, pki.key_file))
+        url = f"https://127.0.0.1:{port}/hook"
+        try:
+            with pytest.raises(DeliveryError) as caught:
+                await WebhookChannel({url: SECRET}).send(message(url))
+            err = caught.value
+            assert (err.kind, err.permanent, err.channel_down) == ("tls", False, False)
+            assert "certificate" in err.detail.lower()
+            with pytest.raises(DeliveryError) as caught:
+                await WebhookChannel({url: SECRET}, ca_files={url: pki.other_ca_file}).send(
+                    message(url))
+            assert caught.value.kind == "tls"
+            await WebhookChannel({url: SECRET}, ca_files={url: pki.ca_file}).send(message(url))
+            assert len(receiver.received) == 1
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "hang_up", "endless"])
+def test_a_server_that_never_answers_hangs_up_or_answers_forever_costs_one_timeout_at_most(
+        behaviour):
+    """A raw TCP server: it accepts and says nothing, closes as soon as the request comes, or
+    sends an answer whose body never ends."""
+
+    async def scenario():
+        async def handle(reader, writer):
+            if behaviour == "hang_up":
+                await reader.read(100)
+                writer.close()
+                return
+            if behaviour == "endless":
+                await reader.read(100)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n")
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                    for _ in range(200):  # bounded: 200 chunks of 64 KiB
+                        writer.write(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
+                        await writer.drain()
+                        await asyncio.sleep(0.01)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(5)
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        url = f"http://127.0.0.1:{port}/hook"
+        channel = WebhookChannel({url: SECRET}, timeout=1.0)
+        try:
+            if behaviour == "endless":
+                # Its status said it took the document: the body is not waited for.
+                assert await channel.send(message(url)) is None
+                return
+            with pytest.raises(DeliveryError) as caught:
+                await channel.send(message(url))
+        finally:
+            server.close()
+        err = caught.value
+        expected = {"silent": "timeout", "hang_up": "connect"}[behaviour]
+        assert (err.kind, err.permanent, err.channel_down) == (expected, False, False), err
+
+    asyncio.run(scenario())

@@ -149,6 +149,7 @@ class BotApiServer:
         self.down = False
         self.flood: int | None = None
         self.port = 0
+        self.scheme = "http"
         self._runner = None
         self._updates: list[dict] = []
         self._next_update = 1
@@ -158,9 +159,10 @@ class BotApiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    async def start(self) -> BotApiServer:
+    async def start(self, context=None) -> BotApiServer:
+        """Serve on a free loopback port, over TLS with ``context`` (an ssl.SSLContext)."""
         import asyncio
 
         from aiohttp import web
@@ -170,7 +172,8 @@ class BotApiServer:
         self._arrived = asyncio.Event()
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner, self.port = await serve_app(app)
+        self._runner, self.port = await serve_app(app, context)
+        self.scheme = "https" if context is not None else "http"
         return self
 
     async def stop(self) -> None:

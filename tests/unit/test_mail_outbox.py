@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from collector.config.mail import MailRetry, MailSettings
-from collector.mail import Mail, MailError, MailErrorKind, MailStatus, Outbox
+from collector.mail import Mail, MailError, MailErrorKind, MailStatus
 from collector.mail.outbox import backoff
+from tests.support.mail_outbox import mail_outbox
 from tests.support.waiting import async_wait_until
 
 pytestmark = pytest.mark.unit
@@ -67,10 +68,10 @@ def test_backoff_doubles_from_first_up_to_max(attempts: int, seconds: float) -> 
 def test_server_down_mails_wait_on_the_backoff_and_go_once_it_is_back(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock, sender = FakeClock(), FakeSender()
-    caplog.set_level(logging.INFO, logger="collector.mail")
+    caplog.set_level(logging.INFO, logger="collector.notify")
 
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
         await outbox.open()
         for name in ("a", "b"):
             assert await outbox.enqueue(mail(name))
@@ -97,9 +98,9 @@ def test_server_down_mails_wait_on_the_backoff_and_go_once_it_is_back(
         await outbox.close()
 
     run(test)
-    messages = [r.getMessage() for r in caplog.records if r.name == "collector.mail.outbox"]
-    assert len([m for m in messages if "cannot take mail" in m]) == 1
-    assert len([m for m in messages if "takes mail again" in m]) == 1
+    messages = [r.getMessage() for r in caplog.records if r.name == "collector.notify.outbox"]
+    assert len([m for m in messages if "mail (mail.test:587) cannot take messages" in m]) == 1
+    assert len([m for m in messages if "mail (mail.test:587) takes messages again" in m]) == 1
 
 
 def test_a_new_kind_of_failure_is_logged_once_more(tmp_path: Path,
@@ -107,7 +108,7 @@ def test_a_new_kind_of_failure_is_logged_once_more(tmp_path: Path,
     clock, sender = FakeClock(), FakeSender()
 
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
         await outbox.open()
         await outbox.enqueue(mail("a"))
         for kind in (MailErrorKind.CONNECT, MailErrorKind.CONNECT, MailErrorKind.AUTH,
@@ -119,8 +120,8 @@ def test_a_new_kind_of_failure_is_logged_once_more(tmp_path: Path,
         await outbox.close()
 
     run(test)
-    logged = [r.getMessage() for r in caplog.records if "cannot take mail" in r.getMessage()]
-    assert [m.split("(")[1].split(":")[0] for m in logged] == ["connect", "auth"]
+    logged = [r.getMessage() for r in caplog.records if "cannot take messages" in r.getMessage()]
+    assert [m.split("(")[2].split(":")[0] for m in logged] == ["connect", "auth"]
 
 
 def test_permanent_refusal_is_kept_as_failed_counted_and_not_tried_again(
@@ -128,7 +129,7 @@ def test_permanent_refusal_is_kept_as_failed_counted_and_not_tried_again(
     clock, sender = FakeClock(), FakeSender()
 
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
         await outbox.open()
         await outbox.enqueue(mail("refused"))
         await outbox.enqueue(mail("fine"))
@@ -145,14 +146,14 @@ def test_permanent_refusal_is_kept_as_failed_counted_and_not_tried_again(
         await outbox.close()
 
     run(test)
-    assert len([r for r in caplog.records if "refused by the server for good" in r.message]) == 1
+    assert len([r for r in caplog.records if "mail refused 'refused' for good" in r.message]) == 1
 
 
 def test_a_temporary_refusal_delays_that_mail_only(tmp_path: Path) -> None:
     clock, sender = FakeClock(), FakeSender()
 
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=clock)
         await outbox.open()
         await outbox.enqueue(mail("greylisted"))
         await outbox.enqueue(mail("fine"))
@@ -178,7 +179,7 @@ def test_a_new_outbox_on_the_same_file_sends_what_was_pending_and_nothing_twice(
     path = tmp_path / "mail.sqlite3"
 
     async def test() -> None:
-        first = Outbox(path, sender, SETTINGS, clock=clock)
+        first = mail_outbox(path, sender, SETTINGS, clock=clock)
         await first.open()
         await first.enqueue(mail("sent-before"))
         assert await first.deliver_due() is None
@@ -189,7 +190,7 @@ def test_a_new_outbox_on_the_same_file_sends_what_was_pending_and_nothing_twice(
         await first.close()
 
         sender.outcome = lambda _: None
-        second = Outbox(path, sender, SETTINGS, clock=clock)
+        second = mail_outbox(path, sender, SETTINGS, clock=clock)
         await second.open()
         assert second.pending() == 2
         assert second.stats().last_sent_at == clock.now
@@ -207,7 +208,7 @@ def test_a_new_outbox_on_the_same_file_sends_what_was_pending_and_nothing_twice(
 def test_mails_that_cannot_go_anywhere_are_kept_as_a_record(
         tmp_path: Path, sender: FakeSender | None, to: tuple[str, ...]) -> None:
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=FakeClock())
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS, clock=FakeClock())
         await outbox.start()
         assert await outbox.enqueue(mail("record", to))
         assert outbox.status("<record@example.org>") is MailStatus.NOT_SENT
@@ -223,7 +224,7 @@ def test_the_sender_task_delivers_what_is_enqueued(tmp_path: Path) -> None:
     sender = FakeSender()
 
     async def test() -> None:
-        outbox = Outbox(tmp_path / "mail.sqlite3", sender, SETTINGS)
+        outbox = mail_outbox(tmp_path / "mail.sqlite3", sender, SETTINGS)
         await outbox.start()
         await outbox.enqueue(mail("a"))
         await async_wait_until(lambda: outbox.stats().sent == 1, timeout=5, what="a sent mail")
