@@ -11,7 +11,7 @@ import math
 import zlib
 
 from agent.readings import Reading
-from pantau_wire.agent_report import FORMAT_VERSION
+from pantau_wire.agent_report import FORMAT_VERSION, escape_label
 
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "gzip"
@@ -23,7 +23,9 @@ def encode(reading: Reading, seq: int, dropped: int) -> bytes:
 
     ``dropped`` is how many reports the spool has thrown away so far, so the collector can
     show that the history has holes. Samples that are not finite numbers are left out: JSON
-    cannot carry them, and the collector would refuse the whole report.
+    cannot carry them, and the collector would refuse the whole report. Label values are
+    escaped (a mount point whose name is not UTF-8, a control character) as the collector
+    would.
     """
     report = {
         "version": FORMAT_VERSION,
@@ -31,7 +33,8 @@ def encode(reading: Reading, seq: int, dropped: int) -> bytes:
         "timestamp": reading.timestamp,
         "boot_time": reading.boot_time,
         "dropped": dropped,
-        "samples": [list(s) for s in reading.samples if math.isfinite(s[2])],
+        "samples": [[name, {key: escape_label(text) for key, text in labels.items()}, value]
+                    for name, labels, value in reading.samples if math.isfinite(value)],
     }
     text = json.dumps(report, separators=(",", ":"), allow_nan=False).encode()
     packer = zlib.compressobj(6, zlib.DEFLATED, _GZIP)

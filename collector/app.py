@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from collector.alerting.maintenance import MaintenanceCalendar
 from collector.alerting.notifications import Notification
@@ -26,6 +26,7 @@ from collector.exposition import (
     ChannelCollector,
     MailCollector,
 )
+from collector.exposition.guard import ExpositionErrors, Guarded
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
 from collector.ingest import AgentIngest
@@ -55,6 +56,8 @@ class CollectorApp:
         self._clock = clock
         self.store = StateStore(config, clock=clock)
         self.registry = CollectorRegistry(auto_describe=False)
+        self._exposition_errors = ExpositionErrors()
+        self.registry.register(self._exposition_errors)
         self.snmp_state = SnmpState(config, clock=clock)
         # Every kind of check with something to check: its probe, its recorder, its metrics.
         self.context = ProbeContext(config, self.store, self.snmp_state, clock)
@@ -70,9 +73,10 @@ class CollectorApp:
                     # Kinds may share one (http and tcp: the services' metrics).
                     expositions.append(kind.exposition)
         for module in expositions:
-            self.registry.register(importlib.import_module(module).build_collector(self.context))
+            self._expose(module.rsplit(".", 1)[1],
+                         importlib.import_module(module).build_collector(self.context))
         self.ingest = AgentIngest(config, clock=clock)
-        self.registry.register(AgentCollector(self.ingest.registry))
+        self._expose("agents", AgentCollector(self.ingest.registry))
         mail = config.mail
         # One outbox for every channel. Mail disabled still keeps every mail in it, as a
         # record of what was said.
@@ -82,10 +86,10 @@ class CollectorApp:
                                       self._channel_list, first=mail.retry.first,
                                       maximum=mail.retry.max, clock=clock)
         self.outbox = MailOutbox(self.channels, mail_channel)
-        self.registry.register(MailCollector(self.outbox))
+        self._expose("mail", MailCollector(self.outbox))
         # The chat's "Ditangani" buttons, read once the outage log is open (start()).
         self.buttons: AckButtons | None = None
-        self.registry.register(ChannelCollector(
+        self._expose("channels", ChannelCollector(
             self.channels, clock=clock,
             buttons=lambda: None if self.buttons is None else self.buttons.stats))
         self.http = HttpServer(
@@ -122,8 +126,8 @@ class CollectorApp:
         self.ledger = MonitoringLedger(outage_log_path(self.config.collector.data_dir),
                                        clock=self._clock)
         self.context.ledger = self.ledger
-        self.registry.register(AvailabilityCollector(self.config, self.outages, self.ledger,
-                                                     self.calendar, clock=self._clock))
+        self._expose("availability", AvailabilityCollector(
+            self.config, self.outages, self.ledger, self.calendar, clock=self._clock))
         self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
                                      self.outages, self.notify, calendar=self.calendar,
                                      clock=self._clock)
@@ -176,6 +180,11 @@ class CollectorApp:
                     *channel_messages(notifications, self.config)]
         if messages:
             await self.channels.enqueue(messages)
+
+    def _expose(self, part: str, collector: Collector) -> None:
+        """Serve ``collector``'s families on /metrics, behind a guard: should it fail, the
+        rest of the page is still served."""
+        self.registry.register(Guarded(collector, part, self._exposition_errors))
 
     def _acknowledgements(self) -> Mapping[tuple[str, str | None, str | None],
                                            Acknowledgement]:

@@ -33,7 +33,11 @@ def build_http_app(registry: CollectorRegistry, health: HealthCheck,
 class HttpServer:
     def __init__(self, app: web.Application, host: str, port: int,
                  ssl_context: ssl.SSLContext | None = None) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        # Bodies are inflated by whoever reads them (the push endpoint, with caps), never by
+        # the server on its own; and a body left unread (a request refused on its headers) is
+        # not read to its end before the connection closes: a refusal costs nothing more.
+        self._runner = web.AppRunner(app, access_log=None, auto_decompress=False,
+                                     lingering_time=0)
         self._host = host
         self._port = port
         self._ssl_context = ssl_context

@@ -103,3 +103,24 @@ FAMILIES: tuple[Family, ...] = (
 )
 
 FAMILY_BY_NAME = {family.name: family for family in FAMILIES}
+
+
+def escape_label(text: str) -> str:
+    """``text`` fit to be a label value: a byte that is not UTF-8 (a lone surrogate, as
+    ``os.fsdecode`` makes of a mount point's name) becomes ``\\xNN``, another lone surrogate
+    ``\\uDNNN``, a control character ``\\xNN``; anything else stays. Both ends use it: the
+    agent before it sends, the collector on what it receives."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        point = ord(char)
+        if 0xDC80 <= point <= 0xDCFF:
+            out.append(f"\\x{point - 0xDC00:02x}")
+        elif 0xD800 <= point <= 0xDFFF:
+            out.append(f"\\u{point:04x}")
+        elif point < 0x20 or 0x7F <= point <= 0x9F:
+            out.append(f"\\x{point:02x}")
+        else:
+            out.append(char)
+    return "".join(out)

@@ -51,6 +51,10 @@ class AgentCollector(Collector):
             "pantau_agent_spool_dropped_reports",
             "Reports the agent's full spool threw away, as the agent counts them",
             labels=AGENT_LABELS)
+        escaped = CounterMetricFamily(
+            "pantau_agent_labels_escaped",
+            "Label values of stored reports escaped by the collector (not UTF-8, control "
+            "characters)", labels=AGENT_LABELS)
         rejected = CounterMetricFamily(
             "pantau_agent_pushes_rejected", "Pushes refused, by reason", labels=["reason"])
         for record in registry.records.values():
@@ -62,9 +66,10 @@ class AgentCollector(Collector):
             replayed.add_metric(labels, record.replayed)
             duplicates.add_metric(labels, record.duplicates)
             dropped.add_metric(labels, record.dropped)
+            escaped.add_metric(labels, record.escaped)
         for reason in Rejection.ALL:
             rejected.add_metric([reason], registry.rejected[reason])
-        yield from (up, last, reports, replayed, duplicates, dropped, rejected)
+        yield from (up, last, reports, replayed, duplicates, dropped, escaped, rejected)
 
     def _hosts(self) -> Iterator[Metric]:
         visible = list(self._registry.visible())

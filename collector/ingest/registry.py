@@ -37,6 +37,8 @@ class AgentRecord:
         self.duplicates = 0
         self.dropped = 0
         """Reports the agent's spool threw away, as the agent counts them."""
+        self.escaped = 0
+        """Label values the collector escaped (an agent older than the escaping)."""
         self.rejection: str | None = None
 
     @property
@@ -76,6 +78,7 @@ class AgentRegistry:
             record.duplicates += 1
             return
         record.reports += 1
+        record.escaped += report.escaped
         record.highest_seq = max(record.highest_seq, report.seq)
         record.dropped = max(record.dropped, report.dropped)
         if current:

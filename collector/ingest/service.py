@@ -4,6 +4,10 @@
 the agent must be configured (404), its bearer token must match (401), the site it names, if
 any, must be its configured one (409); then the body must fit (413), decode (400) and hold
 only what the protocol allows (422). docs/agent.md describes the exchange.
+
+A refused request costs no more than its headers: the answer closes the connection, so an
+unread body (a compression bomb behind a wrong token) is neither drained nor inflated. The body
+is inflated here, not by the server, with a cap on what comes in and on what it inflates to.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ import asyncio
 import hmac
 import math
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from collector.config import CollectorConfig
 from collector.ingest.registry import AgentRecord, AgentRegistry
@@ -74,8 +80,12 @@ class AgentIngest:
             self.registry.reject(rejection.reason, name, rejection.message)
             headers = ({"WWW-Authenticate": 'Bearer realm="pantau"'}
                        if rejection.reason == Rejection.BAD_TOKEN else None)
-            return web.json_response({"error": rejection.reason, "message": rejection.message},
-                                     status=_STATUS[rejection.reason], headers=headers)
+            response = web.json_response({"error": rejection.reason,
+                                          "message": rejection.message},
+                                         status=_STATUS[rejection.reason], headers=headers)
+            # Whatever of the body is still unread stays so: no draining, no inflating.
+            response.force_close()
+            return response
         if not store:
             return web.json_response({"status": "checked", "seq": report.seq})
         async with self._locks[record.name]:
@@ -113,22 +123,47 @@ class AgentIngest:
         if request.content_type != "application/json":
             raise Rejected(Rejection.MALFORMED, f"Content-Type must be application/json, got "
                            f"{quote(request.content_type)}")
-        # aiohttp undoes a gzip Content-Encoding as it reads, so the bound applies to the
-        # report itself, however well it was compressed.
-        body = await _read_bounded(request, self.settings.max_body)
+        encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("gzip", "identity"):
+            raise Rejected(Rejection.MALFORMED, f"Content-Encoding must be gzip or identity, "
+                           f"got {quote(encoding)}")
+        # The bound applies to the report itself, however well it was compressed, and to
+        # what arrives.
+        body = await _read_bounded(request, self.settings.max_body, gzip=encoding == "gzip")
         return parse_report(body, self.settings.max_samples), sent_at
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
 
-async def _read_bounded(request: web.Request, limit: int) -> bytes:
+async def _read_bounded(request: web.Request, limit: int, gzip: bool) -> bytes:
+    """The body, inflated when ``gzip``; no more than ``limit`` bytes read, none inflated past
+    ``limit``."""
     if request.content_length is not None and request.content_length > limit:
         raise Rejected(Rejection.TOO_LARGE, f"the body exceeds {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > limit:
-            raise Rejected(Rejection.TOO_LARGE, f"the body exceeds {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS) if gzip else None
+    out = bytearray()
+    received = 0
+    try:
+        async for chunk in request.content.iter_chunked(65536):
+            received += len(chunk)
+            if received > limit:
+                raise Rejected(Rejection.TOO_LARGE, f"the body exceeds {limit} bytes")
+            if inflater is None:
+                out += chunk
+                continue
+            out += inflater.decompress(chunk, limit + 1 - len(out))
+            if len(out) > limit or inflater.unconsumed_tail:
+                raise Rejected(Rejection.TOO_LARGE, f"the report inflates past {limit} bytes")
+    except zlib.error as err:
+        raise Rejected(Rejection.MALFORMED, f"the body is not gzip: {err}") from None
+    except (ConnectionError, asyncio.IncompleteReadError, HttpProcessingError) as err:
+        raise Rejected(Rejection.MALFORMED, f"the body was cut short or badly framed: "
+                       f"{quote(str(err))}") from None
+    if inflater is not None:
+        if not inflater.eof:
+            raise Rejected(Rejection.MALFORMED, "the body is not gzip: it ends before the "
+                           "gzip stream does")
+        if inflater.unused_data:
+            raise Rejected(Rejection.MALFORMED, "the body is not gzip: bytes after its end")
+    return bytes(out)

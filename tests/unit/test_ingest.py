@@ -39,7 +39,19 @@ def test_the_agents_own_report_is_valid():
     (body(version=2), "invalid", "report version 2 is not supported"),
     (body(seq=-1), "invalid", "seq must be a whole number"),
     (body(seq=True), "invalid", "seq must be a whole number"),
-    (body(timestamp="now"), "invalid", "timestamp must be a positive Unix time"),
+    (body(timestamp="now"), "invalid", "timestamp must be a Unix time between 2000 and 2100"),
+    (body(timestamp=0.5), "invalid", "timestamp must be a Unix time between 2000 and 2100"),
+    (body(boot_time=86400), "invalid", "boot_time must be a Unix time between 2000 and 2100"),
+    (body(boot_time=1_800_000_001), "invalid", "boot_time 1800000001 is after the report's"),
+    (body(version=True), "invalid", "report version True is not supported"),
+    (body(version=1.0), "invalid", "report version 1.0 is not supported"),
+    (body(seq=1_800_000_000_500 + 86_400_001), "invalid",
+     "seq 1800086400501 is beyond what the agent's clock allows"),
+    (body(samples=[["node_network_receive_bytes_total", {"device": "eth0"}, -1]]), "invalid",
+     "samples[0]: node_network_receive_bytes_total is a counter and cannot be negative"),
+    (b"[" * 100_000 + b"]" * 100_000, "malformed", "the body is JSON nested too deeply"),
+    (body().replace(b"0.5]", b"1" + b"0" * 400 + b"]"), "invalid",
+     "samples[0]: the value must be a finite number"),
     (body(samples={}), "invalid", "samples must be a list"),
     (body(samples=[["node_load1", {}]]), "invalid", "samples[0]: expected [name, labels, value]"),
     (body(samples=[["up", {}, 1]]), "invalid", "samples[0]: 'up' is not a metric family"),
@@ -61,6 +73,41 @@ def test_bad_reports_are_refused_with_a_reason(data, reason, message):
         parse_report(data, max_samples=100)
     assert caught.value.reason == reason
     assert message in caught.value.message
+
+
+def test_label_values_not_utf8_or_with_control_characters_are_escaped_and_counted():
+    mount = "/mnt/\udcff\udcfe-data"  # os.fsdecode of a name that is not UTF-8
+    data = body(samples=[
+        ["node_filesystem_size_bytes", {"device": "/dev/sdb1", "fstype": "ext4",
+                                        "mountpoint": mount}, 1e9],
+        ["node_network_receive_bytes_total", {"device": "eth\x00\x1b[31m"}, 1],
+        ["node_network_receive_bytes_total", {"device": "lo"}, 2]])
+    report = parse_report(data, max_samples=100)
+    assert report.escaped == 2
+    assert report.families["node_filesystem_size_bytes"][0][0][2] == "/mnt/\\xff\\xfe-data"
+    devices = [labels[0] for labels, _ in report.families["node_network_receive_bytes_total"]]
+    assert devices == ["eth\\x00\\x1b[31m", "lo"]
+    assert all(text.encode("utf-8") for text in devices)  # no lone surrogate left
+
+
+def test_the_agent_escapes_a_mount_point_that_is_not_utf8_as_the_collector_would():
+    from tests.support import fake_psutil
+
+    odd = "/srv/\udce9t\udce9"  # "/srv/été" in Latin-1, as os.fsdecode gives it
+
+    class WithOddMount(fake_psutil.FakePsutil):
+        def disk_partitions(self, all: bool = False):
+            return [*super().disk_partitions(all), fake_psutil.Partition("/dev/sdc1", odd,
+                                                                         "ext4", "rw")]
+
+    kwargs = fake_reader_kwargs()
+    kwargs["system"] = WithOddMount()
+    kwargs["statvfs"] = lambda path: fake_psutil.STATVFS["/home" if path == odd else path]
+    reading = HostReader(**kwargs).read()
+    report = parse_report(zlib.decompress(encode(reading, 42, 3), 31), max_samples=1000)
+    mounts = {labels[2] for labels, _ in report.families["node_filesystem_size_bytes"]}
+    assert "/srv/\\xe9t\\xe9" in mounts
+    assert report.escaped == 0  # escaped by the agent already
 
 
 class Clock:
@@ -123,7 +170,8 @@ def test_rejections_are_counted_and_logged_once_per_change(caplog):
     for _ in range(3):
         registry.reject("bad_token", "web", "wrong token")
         registry.reject("unknown_agent", "intruder", "not configured")
-    registry.accept(registry.get("web"), report(1, 1.0), stored=True, current=False)
+    registry.accept(registry.get("web"), report(1, 1_800_000_000.0), stored=True,
+                    current=False)
     registry.reject("bad_token", "web", "wrong token")
     assert registry.rejected["bad_token"] == 4 and registry.rejected["unknown_agent"] == 3
     assert [r.getMessage() for r in caplog.records] == [
