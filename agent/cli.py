@@ -121,12 +121,12 @@ def _run(config: AgentConfig) -> int:
     state = AgentState(config.state_dir)
     try:
         spool.open()
-        state.load(reader.read().boot_time, spool.last_seq)
-        state.save()
     except OSError as err:
-        print(f"agent: cannot use the state directory {config.state_dir}: {err.strerror}",
-              file=sys.stderr)
-        return EXIT_FAILED
+        # Full, read-only or gone: report live all the same; what cannot be pushed at once
+        # is counted as dropped.
+        log.error(f"cannot use the spool {spool.directory}: {err.strerror}; reporting goes "
+                  "on without it")
+    state.load(reader.read().boot_time, spool.last_seq)
     Runner(config, reader, _pusher(config), spool, state, log, stop=stop).run()
     return 0
 

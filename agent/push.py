@@ -38,9 +38,11 @@ class Outcome(StrEnum):
         return self in (Outcome.STORED, Outcome.DUPLICATE, Outcome.CHECKED, Outcome.REJECTED)
 
 
-PushResult = namedtuple("PushResult", "outcome detail reason", defaults=("",))
+PushResult = namedtuple("PushResult", "outcome detail reason next_seq", defaults=("", None))
 """``outcome`` an Outcome; ``detail`` for people (the collector's message, or the error met on
-the way); ``reason`` the collector's rejection reason (see ``Rejection``), when it gave one."""
+the way); ``reason`` the collector's rejection reason (see ``Rejection``), when it gave one;
+``next_seq`` the number the collector asks the next report to have at least (its numbers fell
+behind what it has stored: a lost state file and a clock set back)."""
 
 
 _RETRY_ON_FRESH_CONNECTION = (ConnectionClosed, ConnectionResetError, BrokenPipeError)
@@ -127,7 +129,9 @@ def _interpret(status: int, payload: bytes) -> PushResult:
     reason = str(answer.get("error", ""))
     message = str(answer.get("message", "")) or payload[:200].decode(errors="replace").strip()
     if status == 200 and answer.get("status") in ("stored", "duplicate", "checked"):
-        return PushResult(Outcome(answer["status"]), f"seq {answer.get('seq')}")
+        hint = answer.get("next_seq")
+        return PushResult(Outcome(answer["status"]), f"seq {answer.get('seq')}", "",
+                          hint if type(hint) is int and hint >= 0 else None)
     if status >= 500:
         return PushResult(Outcome.SERVER_ERROR, f"HTTP {status}: {message}")
     if 400 <= status < 500 and reason in Rejection.ALL and reason not in Rejection.CONFIGURATION:

@@ -56,6 +56,7 @@ class Runner:
         self._stop = stop or StopSignals()
         self._monotonic = monotonic
         self._delivering: bool | None = None
+        self._save_failing = False
 
     def run(self) -> None:
         """Report every interval until SIGTERM or SIGINT."""
@@ -69,7 +70,7 @@ class Runner:
                 if self._stop.wait(deadline - self._monotonic()):
                     break
         finally:
-            self.state.save()
+            self._save()
             self.pusher.close()
             self.log.info(f"stopped; {len(self.spool)} reports waiting in the spool")
 
@@ -93,14 +94,32 @@ class Runner:
             result = self._drain(deadline)
         if result is not None:
             self._note(result)
+        self._save()
+
+    def _save(self) -> None:
+        """Save the state; say so once when the directory stops taking it, and once when it
+        takes it again."""
+        failing = self._save_failing
         self.state.save()
+        self._save_failing = self.state.save_error is not None
+        if self._save_failing and not failing:
+            self.log.error(f"cannot save the agent's state ({self.state.save_error}); "
+                           "reporting goes on, reports that cannot be pushed at once are lost "
+                           "while the directory takes no files")
+        elif failing and not self._save_failing:
+            self.log.info("the agent's state is saved again")
 
     def _drain(self, deadline: float) -> PushResult | None:
         last = None
         while len(self.spool) and deadline - self._monotonic() > 0.05:
             if self._stop.pending():
                 break
+            quarantined = self.spool.quarantined
             oldest = self.spool.oldest()
+            if self.spool.quarantined > quarantined:
+                self.log.error(f"{self.spool.quarantined - quarantined} spool files could not "
+                               f"be read or were damaged: moved to "
+                               f"{self.spool.directory}/quarantine, not sent")
             if oldest is None:
                 break
             seq, body = oldest
@@ -128,6 +147,11 @@ class Runner:
                              f" dropped the {dropped} oldest; {self.state.dropped} dropped in all")
 
     def _count(self, result: PushResult, seq: int) -> None:
+        if result.next_seq is not None and result.next_seq > self.state.next_seq:
+            self.log.warning(f"the collector has reports numbered up to {result.next_seq - 1}"
+                             f" (this agent's state was lost and its clock is behind): "
+                             f"numbering goes on from {result.next_seq}")
+            self.state.next_seq = result.next_seq
         if result.outcome is Outcome.REJECTED:
             self.state.rejected += 1
             self.log.error(f"the collector rejected report {seq} ({result.reason}): "

@@ -8,10 +8,14 @@ File names are zero-padded sequence numbers, so their order is the order of the 
 from __future__ import annotations
 
 import os
+import zlib
 from collections import deque
 
 _SUFFIX = ".report"
 _TEMPORARY = ".tmp"
+QUARANTINE = "quarantine"
+"""Spool files that cannot be sent (unreadable, or not a whole gzip stream) go here, so that
+one bad file never holds back the reports behind it."""
 
 
 class Spool:
@@ -23,6 +27,8 @@ class Spool:
         self.max_bytes = max_bytes
         self._entries: deque[tuple[int, int]] = deque()  # (seq, size), oldest first
         self._bytes = 0
+        self.quarantined = 0
+        """Files set aside since the agent started."""
 
     def open(self) -> None:
         """Create the directory, or pick up the reports an earlier run left in it.
@@ -83,16 +89,37 @@ class Spool:
         return dropped
 
     def oldest(self) -> tuple[int, bytes] | None:
-        """The oldest report and its sequence number, or None when the spool is empty."""
+        """The oldest report and its sequence number, or None when the spool is empty. A file
+        that cannot be read, or is not a whole gzip stream (a disk error, a hand), is moved to
+        the quarantine directory and the next one taken."""
         while self._entries:
             seq = self._entries[0][0]
             try:
                 with open(self._path(seq), "rb") as file:
-                    return seq, file.read()
+                    body = file.read()
             except FileNotFoundError:
                 # Removed by hand while the agent ran: nothing to send for it.
                 self._forget_oldest()
+                continue
+            except OSError:
+                body = b""
+            if _whole_gzip(body):
+                return seq, body
+            self._quarantine(seq)
         return None
+
+    def _quarantine(self, seq: int) -> None:
+        target = os.path.join(self.directory, QUARANTINE)
+        try:
+            os.makedirs(target, mode=0o700, exist_ok=True)
+            os.rename(self._path(seq), os.path.join(target, os.path.basename(self._path(seq))))
+        except OSError:
+            try:  # noqa: SIM105 - contextlib would cost the agent 0.1 MiB of memory
+                os.unlink(self._path(seq))
+            except OSError:
+                pass
+        self.quarantined += 1
+        self._forget_oldest()
 
     def remove(self, seq: int) -> None:
         """Forget the report ``seq`` (sent, or dropped); it must be the oldest."""
@@ -117,3 +144,14 @@ class Spool:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _whole_gzip(body: bytes) -> bool:
+    """Whether ``body`` is one complete gzip stream (what the agent writes), checked by
+    inflating it (a report is some 10 KiB)."""
+    inflater = zlib.decompressobj(31)
+    try:
+        inflater.decompress(body)
+    except zlib.error:
+        return False
+    return inflater.eof and not inflater.unused_data

@@ -29,6 +29,8 @@ class AgentState:
         """Reports the collector refused for what they held (never sent again)."""
         self.last_push: dict[str, object] = {}
         self.last_delivery_at: float | None = None
+        self.save_error: str | None = None
+        """Why the last save failed, while it fails."""
 
     def load(self, boot_time: float, spool_last_seq: int | None) -> None:
         """Read the file, and choose the next sequence number so that none is ever reused.
@@ -65,7 +67,18 @@ class AgentState:
         if delivered:
             self.last_delivery_at = now
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Write the file; False (and ``save_error`` set) when the directory cannot take it
+        (full, read-only): the agent goes on, its numbers kept in memory."""
+        try:
+            self._write()
+        except OSError as err:
+            self.save_error = f"{self.path}: {err.strerror}"
+            return False
+        self.save_error = None
+        return True
+
+    def _write(self) -> None:
         data = {"next_seq": self.next_seq, "boot_time": self.boot_time,
                 "dropped": self.dropped, "rejected": self.rejected,
                 "last_push": self.last_push, "last_delivery_at": self.last_delivery_at}

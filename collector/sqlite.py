@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from collector.errors import DataError
+
+log = logging.getLogger(__name__)
 
 Column = tuple[str, str, str]
 """A column added to a table after its file was first written: (table, column, declaration).
@@ -20,24 +24,66 @@ def open_database(path: Path, schema: str, synchronous: str = "FULL",
     and the ``added`` columns in a file written before they were.
 
     WAL lets readers go on while one thread writes; autocommit, so that every statement is
-    on disk when it returns (as ``synchronous`` says). A file or directory that cannot be
-    used is a DataError naming it.
+    on disk when it returns (as ``synchronous`` says). A file that is not a database, or a
+    damaged one, is moved aside (`<name>.corrupt-<time>`, logged) and a new one begun: the
+    collector goes on monitoring, and what the old file held can still be read from the copy.
+    A file or directory that cannot be used at all is a DataError naming it.
     """
+    try:
+        return _open(path, schema, synchronous, version, added)
+    except sqlite3.DatabaseError as err:
+        if isinstance(err, sqlite3.OperationalError) and not _damaged(err):
+            raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by "
+                            "the collector's user?)") from err
+        aside = _move_aside(path)
+        log.error("%s is damaged (%s): moved aside as %s, and a new one begun", path, err,
+                  aside.name)
+    try:
+        return _open(path, schema, synchronous, version, added)
+    except (OSError, sqlite3.Error) as err:
+        raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by the "
+                        "collector's user?)") from err
+
+
+def _open(path: Path, schema: str, synchronous: str, version: int,
+          added: Sequence[Column]) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    except (OSError, sqlite3.Error) as err:
+        raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by the "
+                        "collector's user?)") from err
+    try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={synchronous}")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("quick_check found damage")
         db.executescript(schema)
         for table, column, declaration in added:
             present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
         db.execute(f"PRAGMA user_version={version}")
-    except (OSError, sqlite3.Error) as err:
-        raise DataError(f"cannot open {path}: {err} (is collector.data_dir writable by the "
-                        "collector's user?)") from err
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _damaged(err: sqlite3.Error) -> bool:
+    text = str(err).lower()
+    return any(word in text for word in ("not a database", "malformed", "corrupt",
+                                         "damage", "encrypted"))
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.rename(target.with_name(target.name + suffix))
+    return target
 
 
 class LockedDatabase:

@@ -8,6 +8,7 @@ model dumps, in error messages (which never echo the value that was written).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,8 @@ from pydantic import PlainSerializer, PlainValidator
 from collector.config.durations import rule_error
 
 MASK = "<secret>"
+MAX_FILE = 64 * 1024
+"""A secret file longer than this is a mistake (a wrong path, a key file of another kind)."""
 
 
 class Secret:
@@ -58,14 +61,34 @@ def load_secret(written: object) -> Secret:
         return Secret(value)
     if isinstance(written, dict) and list(written) == ["file"] and isinstance(written["file"], str):
         path = Path(written["file"])
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise rule_error(f"cannot read {path}: {err.strerror}") from None
+        value = _read_secret_file(path)
         if not value:
             raise rule_error(f"{path} is empty")
         return Secret(value)
     raise rule_error("expected a secret: a string, {env: VARIABLE} or {file: /path}")
+
+
+def _read_secret_file(path: Path) -> str:
+    """The file's text, stripped. Only a regular file of at most MAX_FILE bytes: a pipe with
+    no writer would block the start, a device such as /dev/urandom would never end."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as err:
+        raise rule_error(f"cannot read {path}: {err.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise rule_error(f"{path} is not a regular file")
+        data = os.read(fd, MAX_FILE + 1)
+    except OSError as err:
+        raise rule_error(f"cannot read {path}: {err.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE:
+        raise rule_error(f"{path} is longer than {MAX_FILE} bytes: not a secret")
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise rule_error(f"{path} is not UTF-8 text") from None
 
 
 SecretValue = Annotated[Secret, PlainValidator(load_secret), PlainSerializer(lambda _: MASK)]

@@ -28,6 +28,11 @@ Loc = tuple[str | int, ...]
 """Where a value is in the file: its key path."""
 Checks = Callable[[M, Callable[[Loc], bool]], list[tuple[Loc, str]]]
 
+MAX_DEPTH = 40
+"""Nesting deeper than any config needs (the deepest is 6): a mistake, or an attack."""
+MAX_VALUES = 200_000
+"""Values built from the file, aliases expanded: a few thousand sites fit many times over;
+an alias bomb (each anchor repeating the one before ten times) does not."""
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
@@ -48,8 +53,14 @@ def parse_yaml_model(text: str, source_name: str, model: type[M],
     """Validate YAML `text` as `model`, then `checks` across fields; every problem is one
     located line of the ConfigError raised."""
     root = _compose(text, source_name)
-    tree = _Tree(root)
+    try:
+        tree = _Tree(root)
+    except _TooManyValues as exc:
+        raise ConfigError([f"{source_name}:{exc.line}: {format_path(exc.loc)}: the file makes "
+                           f"more than {MAX_VALUES} values (aliases repeating aliases?)"]
+                          ) from None
     problems = list(tree.problems)
+    unreadable = {path for _, path, _ in tree.problems}
     validated: M | None = None
     try:
         validated = model.model_validate(tree.data)
@@ -63,6 +74,8 @@ def parse_yaml_model(text: str, source_name: str, model: type[M],
                 # A tagged union (services by `kind`): the tag names the kind written.
                 key = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
                 error["loc"] = (*error["loc"], key)
+            if format_path(error["loc"]) in unreadable:
+                continue  # said already: the value could not be read at all
             problems.append((tree.line(error["loc"]), format_path(error["loc"]),
                              describe_error(error, model, raw_loc)))
     # Cross-references are only meaningful between values that are themselves valid.
@@ -84,7 +97,16 @@ def parse_yaml_model(text: str, source_name: str, model: type[M],
 
 def _compose(text: str, source: str) -> MappingNode:
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.reason}"]) from None
+    try:
+        root = loader.get_single_node()
+    except RecursionError:
+        line = loader.get_mark().line + 1
+        raise ConfigError([f"{source}:{line}: nested too deeply (more than {MAX_DEPTH} levels "
+                           "make no config)"]) from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         problem = str(exc.problem)
@@ -95,12 +117,20 @@ def _compose(text: str, source: str) -> MappingNode:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.reason}"]) from None
+    finally:
+        loader.dispose()
     if root is None:
         raise ConfigError([f"{source}:1: the file is empty"])
     if not isinstance(root, MappingNode):
         line = root.start_mark.line + 1
         raise ConfigError([f"{source}:{line}: the top level must be a mapping of sections"])
     return root
+
+
+class _TooManyValues(Exception):
+    def __init__(self, line: int, loc: Loc) -> None:
+        super().__init__(line, loc)
+        self.line, self.loc = line, loc
 
 
 class _Tree:
@@ -110,6 +140,7 @@ class _Tree:
         self.lines: dict[Loc, int] = {(): root.start_mark.line + 1}
         self.problems: list[tuple[int, str, str]] = []
         self._scalars = yaml.SafeLoader("")
+        self._built = 0
         self.data = self._build(root, ())
 
     def line(self, loc: Loc) -> int:
@@ -122,6 +153,15 @@ class _Tree:
         self.problems.append((node.start_mark.line + 1, format_path(loc), message))
 
     def _build(self, node: Node, loc: Loc) -> Any:
+        self._built += 1
+        if self._built > MAX_VALUES:
+            # Reported at the top-level key being built: the nodes an alias repeats stand
+            # where their anchor was written.
+            raise _TooManyValues(self.line(loc[:1]), loc[:1])
+        if len(loc) > MAX_DEPTH:
+            self._problem(node, loc, f"nested too deeply (more than {MAX_DEPTH} levels make "
+                          "no config)")
+            return None
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
@@ -131,10 +171,21 @@ class _Tree:
                 items.append(self._build(item, (*loc, index)))
             return items
         try:
-            return self._scalars.construct_object(node)
+            value = self._scalars.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
             self._problem(node, loc, f"cannot read the value: {exc.problem}")
             return None
+        except ValueError as exc:
+            # An integer of more digits than Python converts.
+            reason = ("a number of more than 4300 digits" if "digits" in str(exc)
+                      else str(exc))
+            self._problem(node, loc, f"cannot read the value: {reason}")
+            return None
+        if isinstance(value, str) and not _encodable(value):
+            self._problem(node, loc, "cannot read the value: it holds an escape that is no "
+                          "character (a lone surrogate such as \\ud800)")
+            return None
+        return value
 
     def _mapping(self, node: MappingNode, loc: Loc) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -154,6 +205,14 @@ class _Tree:
             self.lines[(*loc, key)] = line
             data[key] = self._build(value_node, (*loc, key))
         return data
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- pydantic errors, reworded --------------------------------------------------------------

@@ -89,12 +89,19 @@ class AgentIngest:
         if not store:
             return web.json_response({"status": "checked", "seq": report.seq})
         async with self._locks[record.name]:
+            behind = report.seq <= record.highest_seq
             current = self.registry.would_be_current(record, report, sent_at)
             stored = await self._in_thread(self.report_log.record, record.name, report.seq,
                                            report.timestamp, report.boot_time, current)
             self.registry.accept(record, report, stored, current)
-        return web.json_response({"status": "stored" if stored else "duplicate",
-                                  "seq": report.seq})
+            highest = record.highest_seq
+        answer: dict[str, object] = {"status": "stored" if stored else "duplicate",
+                                     "seq": report.seq}
+        if behind:
+            # Numbered below what is stored (an agent that lost its state, with its clock set
+            # back): it would stay hidden. The agent numbers on from here.
+            answer["next_seq"] = highest + 1
+        return web.json_response(answer)
 
     def _authenticate(self, request: web.Request, name: str) -> AgentRecord:
         record = self.registry.get(name)

@@ -90,6 +90,8 @@ async def collector_like(request: web.Request) -> web.StreamResponse:
         return response
     answers = {
         "stored": (200, {"status": "stored", "seq": 9}),
+        "behind": (200, {"status": "stored", "seq": 3, "next_seq": 1_800_000_000_001}),
+        "oddhint": (200, {"status": "duplicate", "seq": 3, "next_seq": "soon"}),
         "token": (401, {"error": "bad_token", "message": "wrong token"}),
         "large": (413, {"error": "too_large", "message": "64 KiB at most"}),
     }
@@ -124,6 +126,11 @@ def pusher(server: AiohttpServer, name: str, pki, base: str = "") -> Pusher:
                   ca_file=str(pki.ca_file) if server.scheme == "https" else None, timeout=5)
 
 
+def test_the_number_to_go_on_from_is_taken_only_when_it_is_one(server, pki):
+    assert pusher(server, "behind", pki).push(REPORT).next_seq == 1_800_000_000_001
+    assert pusher(server, "oddhint", pki).push(REPORT).next_seq is None
+
+
 @pytest.mark.parametrize(("name", "outcome", "detail", "reason"), [
     ("stored", Outcome.STORED, "seq 9", ""),
     ("chunked", Outcome.STORED, "seq 7", ""),
@@ -138,7 +145,7 @@ def test_each_answer_of_aiohttp_means_what_it_says(server, pki, name, outcome, d
     sender = pusher(server, name, pki)
     try:
         for _ in range(2):  # the second on the same connection, or a new one after a close
-            assert tuple(sender.push(REPORT)) == (outcome, detail, reason)
+            assert tuple(sender.push(REPORT)) == (outcome, detail, reason, None)
     finally:
         sender.close()
 
@@ -205,7 +212,8 @@ def test_a_missing_ca_file_is_a_tls_error_naming_it(tmp_path):
     missing = str(tmp_path / "ca.pem")
     result = Pusher("https://127.0.0.1:9", "web", None, "t", ca_file=missing).push(b"report")
     assert tuple(result) == (
-        Outcome.TLS_ERROR, f"cannot read the CA file {missing}: No such file or directory", "")
+        Outcome.TLS_ERROR, f"cannot read the CA file {missing}: No such file or directory", "",
+        None)
 
 
 def test_a_ca_file_without_a_certificate_is_a_tls_error(tmp_path):
@@ -218,7 +226,7 @@ def test_a_ca_file_without_a_certificate_is_a_tls_error(tmp_path):
 
 def test_nothing_listening_is_unreachable():
     result = Pusher(f"http://127.0.0.1:{free_port()}", "web", None, "t").push(b"report")
-    assert tuple(result) == (Outcome.UNREACHABLE, "Connection refused", "")
+    assert tuple(result) == (Outcome.UNREACHABLE, "Connection refused", "", None)
 
 
 class ScriptedServer:
@@ -318,7 +326,7 @@ def test_a_server_that_never_answers_times_out_and_the_report_is_kept():
         result = Pusher(f"http://127.0.0.1:{server.port}", "web", None, "t").push(b"r", 0.3)
     finally:
         server.close()
-    assert tuple(result) == (Outcome.UNREACHABLE, "timed out", "")
+    assert tuple(result) == (Outcome.UNREACHABLE, "timed out", "", None)
 
 
 def test_a_kept_alive_connection_the_server_dropped_is_replaced_once():
@@ -341,4 +349,4 @@ def test_a_fresh_connection_the_server_drops_unanswered_is_unreachable():
     finally:
         server.close()
     assert tuple(result) == (Outcome.UNREACHABLE,
-                             "the server closed the connection without answering", "")
+                             "the server closed the connection without answering", "", None)

@@ -205,3 +205,28 @@ def test_a_sequence_number_from_the_future_is_refused_and_hides_nothing(collecto
     assert status == 200 and document["status"] == "stored"
     wait_until(lambda: collector.value("node_load1", agent="web") == 4.25, timeout=10,
                what="the honest report shown")
+
+
+def test_an_agent_numbering_behind_what_is_stored_is_told_where_to_go_on(collector):
+    """A lost state file and a clock set back: the agent's numbers fall below the highest
+    stored. The answer says from where to number, and the report so numbered is shown."""
+    def report(seq: int, load: float) -> bytes:
+        return gzip.compress(json.dumps({**VALID, "seq": seq, "timestamp": time.time(),
+                                         "samples": [["node_load1", {}, load]]}).encode())
+
+    def send(seq: int, load: float) -> dict:
+        status, document = status_and_json(exchange(collector, push(
+            report(seq, load), good_headers(**{"Pantau-Sent-At": f"{time.time():.3f}"}),
+            "push")))
+        assert status == 200, document
+        return document
+
+    high = int(time.time() * 1000) + 3_600_000  # an hour ahead: the clock was set back
+    first = send(high, 1.5)
+    assert first["status"] == "stored"
+    behind = send(high - 3_600_000, 2.5)
+    assert behind["status"] == "stored" and behind["next_seq"] == high + 1
+    assert collector.value("node_load1", agent="web") == 1.5  # hidden: numbered behind
+    assert "next_seq" not in send(behind["next_seq"], 3.5)
+    wait_until(lambda: collector.value("node_load1", agent="web") == 3.5, timeout=10,
+               what="the report numbered as told shown")

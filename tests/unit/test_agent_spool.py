@@ -1,5 +1,6 @@
 """The spool and the agent's state file: order, bounds, crash leftovers, sequence numbers."""
 
+import gzip
 import os
 
 import pytest
@@ -8,6 +9,11 @@ from agent.spool import Spool
 from agent.state import AgentState
 
 pytestmark = pytest.mark.unit
+
+
+def report(text: str) -> bytes:
+    """A report as the agent keeps it: a gzip stream (mtime fixed, so sizes are fixed)."""
+    return gzip.compress(text.encode(), mtime=0)
 
 
 def spool_in(tmp_path, max_reports=100, max_bytes=10**6):
@@ -19,13 +25,13 @@ def spool_in(tmp_path, max_reports=100, max_bytes=10**6):
 def test_reports_come_back_oldest_first_and_survive_a_restart(tmp_path):
     spool = spool_in(tmp_path)
     for seq in (7, 8, 9):
-        assert spool.append(seq, f"report {seq}".encode()) == 0
+        assert spool.append(seq, report(f"report {seq}")) == 0
     assert (len(spool), spool.last_seq) == (3, 9)
-    assert spool.oldest() == (7, b"report 7")
+    assert spool.oldest() == (7, report("report 7"))
     spool.remove(7)
     again = spool_in(tmp_path)
-    assert (len(again), again.bytes) == (2, 16)
-    assert again.oldest() == (8, b"report 8")
+    assert (len(again), again.bytes) == (2, 2 * len(report("report 8")))
+    assert again.oldest() == (8, report("report 8"))
     assert oct(os.stat(again.directory).st_mode & 0o777) == "0o700"
 
 
@@ -39,12 +45,13 @@ def test_only_the_oldest_can_be_removed(tmp_path):
 
 @pytest.mark.parametrize(("max_reports", "max_bytes", "kept"), [
     (3, 10**6, [3, 4, 5]),      # bounded by count
-    (100, 25, [4, 5]),          # bounded by bytes: each report is 10 bytes
+    (100, 65, [4, 5]),          # bounded by bytes: each report is 30 bytes
     (1, 1, [5]),                # the newest report is always kept
 ])
 def test_when_full_the_oldest_go_first_and_are_counted(tmp_path, max_reports, max_bytes, kept):
     spool = spool_in(tmp_path, max_reports, max_bytes)
-    dropped = sum(spool.append(seq, b"0123456789") for seq in range(1, 6))
+    assert len(report("0123456789")) == 30
+    dropped = sum(spool.append(seq, report("0123456789")) for seq in range(1, 6))
     assert dropped == 5 - len(kept)
     remaining = []
     while (oldest := spool.oldest()) is not None:
@@ -64,10 +71,31 @@ def test_a_write_cut_short_by_a_crash_is_removed(tmp_path):
 
 def test_a_report_removed_by_hand_is_skipped(tmp_path):
     spool = spool_in(tmp_path)
-    spool.append(1, b"a")
-    spool.append(2, b"b")
+    spool.append(1, report("a"))
+    spool.append(2, report("b"))
     os.unlink(tmp_path / "spool" / "00000000000000000001.report")
-    assert spool.oldest() == (2, b"b")
+    assert spool.oldest() == (2, report("b"))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short", "unreadable", "empty"])
+def test_a_damaged_report_at_the_head_is_set_aside_and_the_next_comes(tmp_path, damage):
+    spool = spool_in(tmp_path)
+    for seq in (1, 2, 3):
+        spool.append(seq, report(f"report {seq}"))
+    head = tmp_path / "spool" / "00000000000000000001.report"
+    if damage == "garbage":
+        head.write_bytes(b"\x00" * 300)
+    elif damage == "cut short":
+        head.write_bytes(report("report 1" * 50)[:-9])
+    elif damage == "unreadable":
+        head.unlink()
+        head.mkdir()  # reading it fails (EISDIR), as an unreadable file would
+    else:
+        head.write_bytes(b"")
+    assert spool.oldest() == (2, report("report 2"))
+    assert spool.quarantined == 1 and len(spool) == 2
+    if damage != "unreadable":
+        assert (tmp_path / "spool" / "quarantine" / head.name).exists()
 
 
 class Clock:
