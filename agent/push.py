@@ -134,7 +134,7 @@ def _interpret(status: int, payload: bytes) -> PushResult:
                           hint if type(hint) is int and hint >= 0 else None)
     if status >= 500:
         return PushResult(Outcome.SERVER_ERROR, f"HTTP {status}: {message}")
-    if 400 <= status < 500 and reason in Rejection.ALL and reason not in Rejection.CONFIGURATION:
+    if 400 <= status < 500 and reason in Rejection.ALL and reason not in Rejection.KEEP:
         return PushResult(Outcome.REJECTED, f"HTTP {status}: {message}", reason)
     if status == 404 and not reason:
         message = "no push endpoint at this URL (is it the Pantau collector?)"

@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import logging
 import os
+import resource
 import signal
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from collector.exposition import (
     ChannelCollector,
     MailCollector,
 )
+from collector.exposition.connections import ConnectionCollector
 from collector.exposition.guard import ExpositionErrors, Guarded
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
@@ -102,6 +104,7 @@ class CollectorApp:
             config.collector.listen_port,
             ssl_context=server_context(config.collector),
         )
+        self._expose("http", ConnectionCollector(self.http.limits))
         self.scheduler = ProbeScheduler(targets, self.run_probe)
         self._started_at = clock()
         # Opened in start(): a constructor does no I/O, and a missing ICMP privilege is the
@@ -213,8 +216,26 @@ def _prepare_data_dir(path: Path) -> None:
                         f"(uid {os.getuid()})")
 
 
+FILE_LIMIT = 65536
+"""Open files the collector asks for: sockets of probes and clients, its databases."""
+
+
+def raise_file_limit() -> None:
+    """Take the soft limit of open files up to FILE_LIMIT (or the hard limit, if lower): the
+    default 1024 is near what the HTTP server's connection cap and the probes hold at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILE_LIMIT if hard == resource.RLIM_INFINITY else min(FILE_LIMIT, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (OSError, ValueError) as err:
+            log.warning("cannot raise the open files limit from %d to %d: %s", soft, wanted,
+                        err)
+
+
 async def serve(config: CollectorConfig) -> None:
     """Run the collector until SIGINT or SIGTERM."""
+    raise_file_limit()
     app = CollectorApp(config)
     await app.start()
     settle_after_start()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
+
+from collector.connections import ConnectionLimits, LimitedProtocol
 
 HealthCheck = Callable[[], tuple[bool, str]]
 
@@ -30,30 +33,48 @@ def build_http_app(registry: CollectorRegistry, health: HealthCheck,
     return app
 
 
+HEADER_TIMEOUT = 10.0
+"""A connection must have sent a whole request's headers within this long of opening (or of
+its last answer): a client that dribbles its headers, or holds an idle connection open, is
+closed then, and holds no file descriptor the scrapes need."""
+
+
 class HttpServer:
     def __init__(self, app: web.Application, host: str, port: int,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None,
+                 header_timeout: float = HEADER_TIMEOUT,
+                 limits: ConnectionLimits | None = None) -> None:
         # Bodies are inflated by whoever reads them (the push endpoint, with caps), never by
         # the server on its own; and a body left unread (a request refused on its headers) is
         # not read to its end before the connection closes: a refusal costs nothing more.
         self._runner = web.AppRunner(app, access_log=None, auto_decompress=False,
-                                     lingering_time=0)
+                                     lingering_time=0, keepalive_timeout=header_timeout)
         self._host = host
         self._port = port
         self._ssl_context = ssl_context
+        self.limits = limits or ConnectionLimits()
+        self._listener: asyncio.Server | None = None
 
     async def start(self) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True,
-                           ssl_context=self._ssl_context)
-        await site.start()
+        server = self._runner.server
+        assert server is not None
+        # Every connection passes the limits before the server's protocol sees it.
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: LimitedProtocol(server(), self.limits), self._host, self._port,
+            ssl=self._ssl_context, reuse_address=True, backlog=1024)
 
     @property
     def port(self) -> int:
         """The bound port (useful when the config asked for port 0)."""
-        for address in self._runner.addresses:
-            return int(address[1])
+        if self._listener is not None and self._listener.sockets:
+            return int(self._listener.sockets[0].getsockname()[1])
         return self._port
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         await self._runner.cleanup()
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None

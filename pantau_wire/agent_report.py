@@ -34,10 +34,16 @@ class Rejection:
     MALFORMED = "malformed"
     INVALID = "invalid"
 
-    ALL = (BAD_TOKEN, UNKNOWN_AGENT, WRONG_SITE, TOO_LARGE, MALFORMED, INVALID)
+    SLOW = "slow"
+    """The body did not arrive in time (a link too slow, or a client holding the server):
+    nothing wrong with the report, which the agent keeps and sends again."""
+
+    ALL = (BAD_TOKEN, UNKNOWN_AGENT, WRONG_SITE, TOO_LARGE, MALFORMED, INVALID, SLOW)
     CONFIGURATION = frozenset({BAD_TOKEN, UNKNOWN_AGENT, WRONG_SITE})
-    """Fixed by changing a configuration: the agent keeps the report and tries again later.
-    The other reasons concern the report itself, which no retry would change."""
+    """Fixed by changing a configuration."""
+    KEEP = CONFIGURATION | {SLOW}
+    """The agent keeps the report and tries again later. The other reasons concern the
+    report itself, which no retry would change."""
 
 
 Family = namedtuple("Family", "name type labels help")

@@ -2,8 +2,8 @@
 
 ``POST /api/v1/agents/<name>/push`` stores a report, ``.../check`` only judges it. In order:
 the agent must be configured (404), its bearer token must match (401), the site it names, if
-any, must be its configured one (409); then the body must fit (413), decode (400) and hold
-only what the protocol allows (422). docs/agent.md describes the exchange.
+any, must be its configured one (409); then the body must arrive in time (408), fit (413),
+decode (400) and hold only what the protocol allows (422). docs/agent.md describes the exchange.
 
 A refused request costs no more than its headers: the answer closes the connection, so an
 unread body (a compression bomb behind a wrong token) is neither drained nor inflated. The body
@@ -38,14 +38,20 @@ _STATUS = {
     Rejection.TOO_LARGE: 413,
     Rejection.MALFORMED: 400,
     Rejection.INVALID: 422,
+    Rejection.SLOW: 408,
 }
+BODY_TIMEOUT = 30.0
+"""A push's body must have arrived within this long of its headers: a report is some 10 KiB,
+which the slowest link the agents use sends in a few seconds."""
 
 
 class AgentIngest:
     """The push routes, the agent registry they feed and the report log they write."""
 
-    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time,
+                 body_timeout: float = BODY_TIMEOUT) -> None:
         self.settings = config.agents
+        self._body_timeout = body_timeout
         self.registry = AgentRegistry(config.agents, clock)
         self.report_log = ReportLog(config.collector.data_dir / REPORT_LOG_FILE,
                                     config.agents.retention, clock)
@@ -136,7 +142,13 @@ class AgentIngest:
                            f"got {quote(encoding)}")
         # The bound applies to the report itself, however well it was compressed, and to
         # what arrives.
-        body = await _read_bounded(request, self.settings.max_body, gzip=encoding == "gzip")
+        try:
+            async with asyncio.timeout(self._body_timeout):
+                body = await _read_bounded(request, self.settings.max_body,
+                                           gzip=encoding == "gzip")
+        except TimeoutError:
+            raise Rejected(Rejection.SLOW, f"the body did not arrive within "
+                           f"{self._body_timeout:g} s") from None
         return parse_report(body, self.settings.max_samples), sent_at
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import ssl
@@ -28,9 +29,11 @@ class CollectorProcess:
     """``collector run`` on a config built from ``sections``; its log is kept in memory."""
 
     def __init__(self, sections: dict, workdir: Path | None = None, *, host: str = "127.0.0.1",
-                 ca_file: Path | None = None) -> None:
+                 ca_file: Path | None = None, open_files: int | None = None) -> None:
         """``host`` is the address to listen on; with ``ca_file`` the collector is reached
-        over HTTPS (its certificate in ``sections``) and must be trusted by that CA."""
+        over HTTPS (its certificate in ``sections``) and must be trusted by that CA; with
+        ``open_files`` it may open no more files than that (soft and hard limit)."""
+        self._open_files = open_files
         sections = dict(sections)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pantau-test-"))
         self.port = free_port()
@@ -47,10 +50,13 @@ class CollectorProcess:
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> CollectorProcess:
+        limit = self._open_files
         self._process = subprocess.Popen(
             [sys.executable, "-m", "collector", "run", "-c", str(self.config_path)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=None if limit is None else lambda: resource.setrlimit(
+                resource.RLIMIT_NOFILE, (limit, limit)))
         threading.Thread(target=self._read_log, daemon=True).start()
         wait_until(self._serving, timeout=15, what="the collector to serve /healthz")
         return self
