@@ -71,8 +71,12 @@ _AUTH_FAILURES = (
 _NO_SUCH = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
 _INTEGERS = (rfc1902.Integer32, rfc1902.Integer, rfc1902.Counter32, rfc1902.Counter64,
              rfc1902.Gauge32, rfc1902.Unsigned32, rfc1902.TimeTicks)
-# Bound on the requests of one walk, against agents whose OIDs never stop increasing.
-_MAX_WALK_REQUESTS = 10_000
+# Bounds on one walk, against agents whose OIDs never stop increasing: requests, and rows
+# of one column (a router with more interfaces than this is no router of this office).
+MAX_WALK_REQUESTS = 1_000
+MAX_ROWS = 10_000
+MAX_OCTETS = 1024
+"""An OCTET STRING keeps this many bytes at most (names, aliases and MACs are far shorter)."""
 _MAX_CACHED_OIDS = 50_000
 
 
@@ -117,9 +121,9 @@ _CONVERTERS: dict[type, object] = {
     rfc1902.IpAddress: _text_of_ip,
     # An OID value decodes as pyasn1's own type, not pysnmp's subclass of it.
     univ.ObjectIdentifier: str,
-    rfc1902.OctetString: bytes,
-    rfc1902.Opaque: bytes,
-    rfc1902.Bits: bytes,
+    rfc1902.OctetString: lambda value: bytes(value)[:MAX_OCTETS],
+    rfc1902.Opaque: lambda value: bytes(value)[:MAX_OCTETS],
+    rfc1902.Bits: lambda value: bytes(value)[:MAX_OCTETS],
 }
 
 
@@ -260,7 +264,7 @@ class SnmpClient:
         # GETNEXT of an instance's parent answers the instance itself, if it exists.
         pending = [(oid, oid.rsplit(".", 1)[0]) for oid in scalars]
         read_at = 0.0
-        for _ in range(_MAX_WALK_REQUESTS):
+        for _ in range(MAX_WALK_REQUESTS):
             if not cursor and not pending:
                 return scalar_values, rows_found, read_at
             asked = list(cursor)
@@ -293,21 +297,29 @@ class SnmpClient:
                 oid_tuple = name.asTuple()
                 prefix = prefixes[column]
                 size = len(prefix)
-                if (oid_tuple[:size] != prefix or oid_tuple <= cursor[column]
-                        or isinstance(value, rfc1905.EndOfMibView)):
-                    # Past the column, or not increasing (RFC 3416 asks for increasing OIDs):
-                    # stop rather than loop.
-                    done.add(column)
+                if oid_tuple[:size] != prefix or isinstance(value, rfc1905.EndOfMibView):
+                    done.add(column)  # past the column: it is read
                     continue
+                if oid_tuple <= cursor[column]:
+                    # RFC 3416 asks for increasing OIDs; an agent that goes back would have
+                    # us loop, and what it gave so far cannot be trusted to be the column.
+                    raise SnmpError(SnmpErrorKind.MALFORMED,
+                                    f"the agent's OIDs do not increase: {name} after "
+                                    f"{'.'.join(map(str, cursor[column]))}")
                 index = oid_tuple[size:]
                 key = str(index[0]) if len(index) == 1 else ".".join(map(str, index))
                 rows_found[column][key] = _convert(value)
+                if len(rows_found[column]) > MAX_ROWS:
+                    raise SnmpError(SnmpErrorKind.MALFORMED,
+                                    f"{column} has more than {MAX_ROWS} rows (OIDs that never "
+                                    "end?)")
                 cursor[column] = oid_tuple
                 if index == last:
                     done.add(column)
             for column in done:
                 cursor.pop(column, None)
-        raise SnmpError(SnmpErrorKind.MALFORMED, "walk did not end")
+        raise SnmpError(SnmpErrorKind.MALFORMED,
+                        f"the walk did not end within {MAX_WALK_REQUESTS} requests")
 
 
 def _oid_tuple(oid: str) -> tuple[int, ...]:

@@ -94,10 +94,17 @@ class SnmpPoller:
         async with self._locks.setdefault(key, asyncio.Lock()):
             started = time.monotonic()
             requests_before = self._client.requests
+            interval = self._devices[key].interval
             try:
-                poll = await self._poll(key)
+                # A poll never outlasts its interval, whatever the device answers.
+                async with asyncio.timeout(interval):
+                    poll = await self._poll(key)
             except SnmpError as err:
                 poll = DevicePoll(site, name, self._clock(), 0.0, err.kind, err.detail)
+            except TimeoutError:
+                poll = DevicePoll(site, name, self._clock(), 0.0, SnmpErrorKind.TIMEOUT,
+                                  f"the poll did not finish within its interval "
+                                  f"({interval:g} s)")
             poll = replace(poll, duration=time.monotonic() - started,
                            requests=self._client.requests - requests_before)
             if poll.error is None:
