@@ -7,13 +7,14 @@ a 2xx or a 4xx with a reason; the first 5xx stops the run and prints the request
 it. At the end it prints how many requests were sent, the answers by status, and the
 collector's CPU seconds and peak RSS.
 
-    .venv/bin/python bench/fuzz_push.py [--minutes 60] [--batch 1000]
+    .venv/bin/python bench/fuzz_push.py [--minutes 60] [--batch 1000] [--first-seed N]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import random
 import sys
 import tempfile
 import time
@@ -33,7 +34,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--first-seed", type=int, default=None,
+                        help="seed of the first batch (default: a random one, printed): the "
+                             "same seed replays the same requests")
     args = parser.parse_args()
+    first = args.first_seed if args.first_seed is not None else random.randrange(2**32)
+    print(f"first seed: {first}", flush=True)
     collector = CollectorProcess(sections(), Path(tempfile.mkdtemp(prefix="pantau-fuzz-")))
     collector.start()
     process = psutil.Process(collector.pid)
@@ -55,7 +61,7 @@ def main() -> int:
     try:
         batch = 0
         while time.monotonic() < deadline and failure is None:
-            run = seed(batch)(settings(max_examples=args.batch, deadline=None,
+            run = seed(first + batch)(settings(max_examples=args.batch, deadline=None,
                                        database=None,
                                        suppress_health_check=list(HealthCheck))(
                 given(requests())(one)))

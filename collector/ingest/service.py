@@ -133,9 +133,11 @@ class AgentIngest:
         if not math.isfinite(sent_at):
             raise Rejected(Rejection.MALFORMED, f"the {SENT_AT_HEADER} header must be a Unix "
                            "time")
-        if request.content_type != "application/json":
+        # Read here, not through aiohttp's parser of the header, which some values crash.
+        content_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if content_type != "application/json":
             raise Rejected(Rejection.MALFORMED, f"Content-Type must be application/json, got "
-                           f"{quote(request.content_type)}")
+                           f"{quote(content_type)}")
         encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("gzip", "identity"):
             raise Rejected(Rejection.MALFORMED, f"Content-Encoding must be gzip or identity, "

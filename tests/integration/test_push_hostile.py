@@ -174,6 +174,19 @@ def test_a_bomb_with_the_right_token_is_cut_off_at_the_cap(collector):
     assert status == 413 and "inflates past" in document["message"]
 
 
+@pytest.mark.parametrize("content_type", [";0*", "", "application/json;", ";", "text/plain",
+                                          "APPLICATION/JSON; charset=utf-8"])
+def test_odd_content_types_are_judged_not_crashed_on(collector, content_type):
+    """`;0*` once crashed aiohttp's parser of the header (found by bench/fuzz_push.py)."""
+    body = gzip.compress(json.dumps(VALID).encode())
+    status, document = status_and_json(exchange(collector, push(
+        body, good_headers(**{"Content-Type": content_type}))))
+    if content_type.lower().startswith("application/json"):
+        assert status == 200, document
+    else:
+        assert status == 400 and "Content-Type must be application/json" in document["message"]
+
+
 def test_gzip_that_is_not_gzip_is_a_400_not_a_500(collector):
     for body in (b"plain text", gzip.compress(b"{}")[:-4], gzip.compress(b"{}") + b"junk"):
         status, document = status_and_json(exchange(collector, push(body, good_headers())))

@@ -34,6 +34,19 @@ sites:
 """, "test.yml")
 
 
+async def poll_once(mode: str):
+    """One poll of a hostile device in ``mode``, and how long it took."""
+    agent = await HostileAgent(mode).start()
+    poller = SnmpPoller(config_for({mode: agent.port}))
+    try:
+        started = time.monotonic()
+        result = await poller.poll("lab", mode)
+        return result, time.monotonic() - started
+    finally:
+        poller.close()
+        agent.close()
+
+
 @pytest.mark.parametrize(("mode", "kind", "says"), [
     ("growing", SnmpErrorKind.TIMEOUT, "did not finish within its interval (3 s)"),
     ("going_back", SnmpErrorKind.MALFORMED, "do not increase"),
@@ -41,15 +54,7 @@ sites:
 ])
 def test_a_hostile_device_fails_its_poll_in_time_with_the_failure_named(mode, kind, says):
     async def scenario():
-        agent = await HostileAgent(mode).start()
-        poller = SnmpPoller(config_for({"bad": agent.port}))
-        try:
-            started = time.monotonic()
-            result = await poller.poll("lab", "bad")
-            took = time.monotonic() - started
-        finally:
-            poller.close()
-            agent.close()
+        result, took = await poll_once(mode)
         assert result.error is kind, result
         assert says in result.detail
         assert result.samples == ()
@@ -64,13 +69,7 @@ def test_a_table_that_never_ends_is_malformed_past_the_row_bound(monkeypatch):
     monkeypatch.setattr(client, "MAX_ROWS", 50)
 
     async def scenario():
-        agent = await HostileAgent("growing").start()
-        poller = SnmpPoller(config_for({"endless": agent.port}))
-        try:
-            result = await poller.poll("lab", "endless")
-        finally:
-            poller.close()
-            agent.close()
+        result, _ = await poll_once("growing")
         assert result.error is SnmpErrorKind.MALFORMED
         assert "has more than 50 rows" in result.detail and result.samples == ()
 
@@ -85,13 +84,7 @@ def test_a_huge_string_is_cut_short_not_kept_whole():
     assert _convert(rfc1902.OctetString(b"x" * 60_000)) == b"x" * MAX_OCTETS
 
     async def scenario():
-        agent = await HostileAgent("huge").start()
-        poller = SnmpPoller(config_for({"big": agent.port}))
-        try:
-            result = await poller.poll("lab", "big")
-        finally:
-            poller.close()
-            agent.close()
+        result, _ = await poll_once("huge")
         assert result.error is None, result
         labels = [value for sample in result.samples for _, value in sample.labels]
         assert all(len(value) <= MAX_OCTETS for value in labels)
