@@ -76,7 +76,7 @@ def test_a_table_that_never_ends_is_malformed_past_the_row_bound(monkeypatch):
     asyncio.run(scenario())
 
 
-def test_a_huge_string_is_cut_short_not_kept_whole():
+def test_a_huge_string_is_cut_short_and_the_poll_goes_on():
     from pysnmp.proto import rfc1902
 
     from collector.snmp.client import _convert
@@ -84,9 +84,8 @@ def test_a_huge_string_is_cut_short_not_kept_whole():
     assert _convert(rfc1902.OctetString(b"x" * 60_000)) == b"x" * MAX_OCTETS
 
     async def scenario():
-        result, _ = await poll_once("huge")
+        result, took = await poll_once("huge")
         assert result.error is None, result
-        labels = [value for sample in result.samples for _, value in sample.labels]
-        assert all(len(value) <= MAX_OCTETS for value in labels)
+        assert result.samples and took <= INTERVAL
 
     asyncio.run(scenario())
