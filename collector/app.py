@@ -29,6 +29,7 @@ from collector.exposition import (
 )
 from collector.exposition.connections import ConnectionCollector
 from collector.exposition.guard import ExpositionErrors, Guarded
+from collector.exposition.storage import Storage, StorageCollector
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
 from collector.ingest import AgentIngest
@@ -105,6 +106,8 @@ class CollectorApp:
             ssl_context=server_context(config.collector),
         )
         self._expose("http", ConnectionCollector(self.http.limits))
+        self._storage: Storage | None = None
+        self._expose("storage", StorageCollector(lambda: self._storage))
         self.scheduler = ProbeScheduler(targets, self.run_probe)
         self._started_at = clock()
         # Opened in start(): a constructor does no I/O, and a missing ICMP privilege is the
@@ -134,6 +137,9 @@ class CollectorApp:
         self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
                                      self.outages, self.notify, calendar=self.calendar,
                                      clock=self._clock)
+        ledger = self.ledger
+        self._storage = Storage(self.alerting.stats, self.outages.stats,
+                                lambda: ledger.write_failures)
         telegram = next((each for each in self._channel_list
                          if isinstance(each, TelegramChannel)), None)
         if telegram is not None and self.config.telegram.acknowledge:

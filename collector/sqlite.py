@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from collector.errors import DataError
@@ -70,6 +71,20 @@ def _open(path: Path, schema: str, synchronous: str, version: int,
     return db
 
 
+@contextlib.contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction on ``db`` (an autocommit connection): committed when the block
+    ends, rolled back when it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 def _damaged(err: sqlite3.Error) -> bool:
     text = str(err).lower()
     return any(word in text for word in ("not a database", "malformed", "corrupt",
@@ -116,18 +131,8 @@ class LockedDatabase:
 
     def _execute_many(self, statements: list[tuple[str, tuple[object, ...]]]) -> int:
         """Statements in one transaction: all of them or none; rows they changed."""
-        with self._lock:
-            db = self._connection()
-            changed = 0
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for query, args in statements:
-                    changed += db.execute(query, args).rowcount
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            return changed
+        with self._lock, immediate(self._connection()) as db:
+            return sum(db.execute(query, args).rowcount for query, args in statements)
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:

@@ -18,6 +18,12 @@ collector neither announces an outage twice nor forgets to announce its end.
   it ended (recovered, or down for good). Changing state more than `flap_transitions` times
   in `flap_window` also counts as flapping.
 - During a maintenance window of a site its outages are planned: logged, never mailed.
+
+A notification is kept in the outage log's file from the moment it is decided (with the
+change that decided it, in one transaction) until the outbox has it: a collector killed
+inside the grouping window, or whose outbox cannot be written, sends it after all, once. An
+outage whose "down" was due and not yet told when the collector stopped is told after the
+restart (or, if it ended meanwhile, its recovery says both).
 """
 
 from __future__ import annotations
@@ -29,7 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from collector.alerting.notifications import AffectedSite, EventKind, Notification
+from collector.alerting.notifications import (
+    AffectedSite,
+    EventKind,
+    Notification,
+    decode,
+    encode,
+)
 from collector.alerting.outage_log import Cause, Evidence, OutageLog
 from collector.config import CollectorConfig
 from collector.state.health import LinkState
@@ -75,7 +87,17 @@ class _Outage:
 class _Group:
     deadline: float
     downs: list[Key] = field(default_factory=list)
-    others: list[Notification] = field(default_factory=list)
+    others: dict[int, Notification] = field(default_factory=dict)
+    """By their row in the outage log's `decided`, in the order they were decided."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Notifications that fell due together (one mail, one message per chat): kept in the
+    outage log under ``number`` until the outbox has them."""
+
+    number: int
+    notifications: list[Notification]
 
 
 @dataclass
@@ -121,6 +143,9 @@ class AlertEngine:
         self._errors_told: set[Key] = set()
         self._group: _Group | None = None
         self._service_open: dict[tuple[str, str], _Outage] = {}
+        self._batches = 0
+        self.unsent: list[Batch] = []
+        """Batches that fell due before a restart and that the outbox may not have yet."""
         self._restore()
 
     def _restore(self) -> None:
@@ -135,6 +160,36 @@ class AlertEngine:
                 outage.root_site, reminded_at=self._clock())
         if self._open:
             log.info("%d outages still open from before the restart", len(self._open))
+        self._restore_decided()
+
+    def _restore_decided(self) -> None:
+        """The grouping window and the batches the collector stopped in, as they were; and
+        the "down" of every outage that was still to be told."""
+        batches: dict[int, list[Notification]] = {}
+        for row in self._log.decided():
+            try:
+                notification = decode(row.body)
+            except (ValueError, TypeError, KeyError) as err:
+                log.error("a notification kept from before the restart cannot be read "
+                          "(%s): dropped: %.200s", err, row.body)
+                self._log.withdraw([row.row])
+                continue
+            if row.batch is None:
+                if self._group is None:
+                    self._group = _Group(row.deadline)
+                self._group.others[row.row] = notification
+            else:
+                batches.setdefault(row.batch, []).append(notification)
+                self._batches = max(self._batches, row.batch)
+        self.unsent = [Batch(number, notifications) for number, notifications in batches.items()]
+        for key, outage in self._open.items():
+            if not outage.announced and not outage.planned and key[0] in self._titles:
+                self._pending().downs.append(key)
+        waiting = sum(len(batch.notifications) for batch in self.unsent) + (
+            len(self._group.others) + len(self._group.downs) if self._group else 0)
+        if waiting:
+            log.warning("%d notifications decided before the restart are still to be sent",
+                        waiting)
 
     # -- input ---------------------------------------------------------------------------
 
@@ -293,8 +348,16 @@ class AlertEngine:
 
     def _withdraw(self, kind: EventKind, key: tuple[str, str]) -> None:
         if self._group is not None:
-            self._group.others = [n for n in self._group.others
-                                  if not (n.kind is kind and (n.site, n.service) == key)]
+            self._take_back([row for row, n in self._group.others.items()
+                             if n.kind is kind and (n.site, n.service) == key])
+
+    def _take_back(self, rows: list[int]) -> None:
+        """Notifications of the group that will not go out after all."""
+        assert self._group is not None
+        for row in rows:
+            del self._group.others[row]
+        if rows:
+            self._log.withdraw(rows)
 
     def _service_down(self, change: ServiceTransition) -> None:
         site = change.site
@@ -337,14 +400,13 @@ class AlertEngine:
             return
         self._errors_told.discard(key)
         group = self._group
-        waiting = [n for n in group.others if n.kind is EventKind.ERROR
+        waiting = [row for row, n in group.others.items() if n.kind is EventKind.ERROR
                    and (n.site, n.link) == key] if group is not None else []
-        if group is not None and waiting:
-            group.others = [n for n in group.others if n not in waiting]
+        if waiting:
+            self._take_back(waiting)
             return
         self._queue(Notification(EventKind.ERROR_CLEARED, t.at, t.site, self._titles[t.site],
-                                 link=t.link, started_at=waiting[0].started_at if waiting
-                                 else None, ended_at=t.since))
+                                 link=t.link, ended_at=t.since))
 
     def _down_again(self, key: Key, at: float) -> None:
         """A site or link goes down while its last recovery is held: it flaps. The outage
@@ -399,17 +461,25 @@ class AlertEngine:
         return self._group
 
     def _queue(self, notification: Notification) -> None:
-        self._pending().others.append(notification)
+        group = self._pending()
+        group.others[self._log.decide(encode(notification), group.deadline)] = notification
 
     def tick(self) -> list[Notification]:
         """Notifications due now: a group whose window has passed, reminders, degradations."""
+        batch = self.due()
+        return [] if batch is None else batch.notifications
+
+    def due(self) -> Batch | None:
+        """What `tick` gives, as a batch kept in the outage log until `handed_over`."""
         now = self._clock()
         due: list[Notification] = []
+        kept: list[int] = []
         self._check_degraded(now)
         self._check_slow(now)
         self._check_stable(now)
         if self._group is not None and now >= self._group.deadline:
             group, self._group = self._group, None
+            kept = list(group.others)
             due += self._flush(group, now)
         released = {key: held for key, held in self._held.items() if now >= held.release_at}
         for key in released:
@@ -417,10 +487,21 @@ class AlertEngine:
         if released:
             due += self._recoveries(released, now)
         due += self._reminders(now)
-        return due
+        if not due:
+            return None
+        self._batches += 1
+        number = self._batches
+        self._log.fall_due(kept, number)
+        for notification in due[len(kept):]:
+            self._log.decide(encode(notification), now, number)
+        return Batch(number, due)
+
+    def handed_over(self, batch: Batch) -> None:
+        """The outbox has ``batch``."""
+        self._log.handed_over(batch.number)
 
     def _flush(self, group: _Group, now: float) -> list[Notification]:
-        out: list[Notification] = list(group.others)
+        out: list[Notification] = list(group.others.values())
         for key in dict.fromkeys(group.downs):
             outage = self._open.get(key)
             if outage is None or outage.announced or outage.planned:

@@ -6,10 +6,12 @@ it (in Indonesian or English) and to whom.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
-from collector.alerting.outage_log import Cause, Evidence
+from collector.alerting.outage_log import Cause, Evidence, EvidenceKind
 
 
 class EventKind(StrEnum):
@@ -111,3 +113,24 @@ class Notification:
     def sites(self) -> tuple[str, ...]:
         """Every site the notification concerns: the cut first, then those behind it."""
         return (self.site, *(a.site for a in self.affected if a.site != self.site))
+
+
+def encode(notification: Notification) -> str:
+    """``notification`` as JSON, to keep it on disk until the outbox has it."""
+    return json.dumps(asdict(notification), sort_keys=True, ensure_ascii=False)
+
+
+def decode(text: str) -> Notification:
+    """The notification ``encode`` gave ``text`` for, equal to it in every field (the
+    messages' idempotency keys are derived from them)."""
+    data: dict[str, Any] = json.loads(text)
+    data["kind"] = EventKind(data["kind"])
+    if data.get("cause") is not None:
+        data["cause"] = Cause(data["cause"])
+    if data.get("evidence") is not None:
+        evidence = data["evidence"]
+        data["evidence"] = Evidence(EvidenceKind(evidence["kind"]), tuple(evidence["who"]),
+                                    evidence["at"])
+    data["affected"] = tuple(AffectedSite(**each) for each in data.get("affected", ()))
+    data["affected_services"] = tuple(tuple(each) for each in data.get("affected_services", ()))
+    return Notification(**data)

@@ -3,17 +3,40 @@
 It survives collector restarts: an outage open when the collector stopped is still open when
 it starts again, so no second "down" mail goes out and the "recovered" mail still does. The
 monthly report and the availability metric read it.
+
+It also holds the notifications the engine has decided and the outbox has not taken yet
+(`decided`): a kill inside the grouping window, or an outbox that cannot be written, loses
+none of them. What the engine decides in one step (an outage marked announced and the
+notification that announces it) is committed in one transaction.
+
+Writes never fail the caller: one that cannot be committed (a full disk, a file locked by
+another process) is kept in memory, in order, and written with the next ones once the file
+takes writes again; the failure is logged once and counted (`stats`). Outage ids are given
+here, not by SQLite, so that an outage kept in memory has its id already.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from collector.sqlite import open_database
+from collector.sqlite import immediate, open_database
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 250
+"""How long a write waits for a lock another process holds: the event loop writes, so a
+locked file must cost little; what cannot be written waits in memory for the next try."""
+RETRY_SECONDS = 1.0
+"""After a failed commit, the next try comes no sooner than this (writes meanwhile wait)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outages (
@@ -45,6 +68,13 @@ CREATE TABLE IF NOT EXISTS cert_warnings (
 CREATE TABLE IF NOT EXISTS agent_silences (
     agent TEXT PRIMARY KEY,
     since REAL NOT NULL       -- when the silence was notified (Unix time)
+);
+-- Notifications decided and not yet taken by the outbox, in the order they were decided.
+CREATE TABLE IF NOT EXISTS decided (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER,            -- NULL: in the grouping window; else the batch that fell due
+    deadline REAL NOT NULL,   -- when its grouping window closes (Unix time)
+    body TEXT NOT NULL        -- the notification (collector.alerting.notifications.encode)
 );
 """
 
@@ -122,8 +152,33 @@ class Acknowledgement:
     at: float
 
 
+@dataclass
+class WriteStats:
+    """What could not be written at once, since the collector started."""
+
+    failures: int = 0
+    """Commits that failed (each retried later)."""
+    unwritten: int = 0
+    """Changes waiting in memory for the file to take writes again."""
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A notification decided and not yet taken by the outbox: its row, and the batch it fell
+    due in (None while its grouping window lasts)."""
+
+    row: int
+    batch: int | None
+    deadline: float
+    body: str
+
+
+Statement = tuple[str, tuple[object, ...]]
+
+
 class OutageLog:
-    """Thread-safe; every write is committed at once (an outage must survive a crash)."""
+    """Thread-safe; every write is committed at once (an outage must survive a crash), or
+    kept in memory until it can be."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -132,31 +187,148 @@ class OutageLog:
         self._db = open_database(self.path, _SCHEMA, added=[
             ("outages", "service", "TEXT"), ("outages", "acked_by", "TEXT"),
             ("outages", "acked_at", "REAL")])
+        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._next_id = self._max_id("outages") + 1
+        self._next_decided = self._max_id("decided") + 1
+        self._unwritten: list[Statement] = []
+        self._depth = 0
+        self._failing: str | None = None
+        self._retry_at = 0.0
+        # Thresholds told whose write may still wait in memory: never told twice.
+        self._told: set[tuple[str, str, float, int]] = set()
+        self.stats = WriteStats()
+
+    def _max_id(self, table: str) -> int:
+        return int(self._db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
 
     def close(self) -> None:
+        self.flush(force=True)
         with self._lock:
+            if self._unwritten:
+                log.error("%s: %d changes could not be written before the collector stopped",
+                          self.path, len(self._unwritten))
             self._db.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside are committed together when the outermost one ends."""
+        with self._lock:
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                outermost = self._depth == 0
+            if outermost:
+                self.flush()
+
+    def _write(self, *statements: Statement) -> None:
+        with self._lock:
+            self._unwritten.extend(statements)
+            self.stats.unwritten = len(self._unwritten)
+            if self._depth:
+                return
+        self.flush()
+
+    def flush(self, force: bool = False) -> bool:
+        """Commit what waits (unless a transaction is under way, or a commit failed less than
+        RETRY_SECONDS ago and not ``force``); whether nothing waits."""
+        with self._lock:
+            if not self._unwritten:
+                return True
+            if self._depth or (not force and time.monotonic() < self._retry_at):
+                return False
+            try:
+                with immediate(self._db) as db:
+                    for query, args in self._unwritten:
+                        db.execute(query, args)
+            except sqlite3.Error as err:
+                self.stats.failures += 1
+                self.stats.unwritten = len(self._unwritten)
+                if self._failing is None:
+                    log.error("%s cannot be written (%s): %d changes kept in memory, and "
+                              "written as soon as it can be", self.path, err,
+                              len(self._unwritten))
+                self._failing = str(err)
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+                return False
+            if self._failing is not None:
+                log.warning("%s is written again: the %d changes kept in memory are on disk",
+                            self.path, len(self._unwritten))
+                self._failing = None
+            self._unwritten.clear()
+            self.stats.unwritten = 0
+            return True
 
     def open(self, site: str, link: str | None, started_at: float, planned: bool = False,
              root_site: str | None = None, service: str | None = None) -> int:
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO outages (site, link, started_at, planned, root_site, service) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (site, link, started_at, int(planned), root_site, service))
-            return int(cursor.lastrowid or 0)
+            outage_id, self._next_id = self._next_id, self._next_id + 1
+        self._write(("INSERT INTO outages (id, site, link, started_at, planned, root_site, "
+                     "service) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (outage_id, site, link, started_at, int(planned), root_site, service)))
+        return outage_id
 
     def close_outage(self, outage_id: int, ended_at: float, cause: Cause = Cause.UNKNOWN,
                      evidence: Evidence | None = None) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE outages SET ended_at = ?, cause = ?, evidence = ? WHERE id = ?",
-                (ended_at, cause.value, "" if evidence is None else evidence.encode(),
-                 outage_id))
+        self._write(("UPDATE outages SET ended_at = ?, cause = ?, evidence = ? WHERE id = ?",
+                     (ended_at, cause.value, "" if evidence is None else evidence.encode(),
+                      outage_id)))
 
     def mark_announced(self, outage_id: int) -> None:
+        self._write(("UPDATE outages SET announced = 1 WHERE id = ?", (outage_id,)))
+
+    def set_root(self, outage_id: int, root_site: str | None) -> None:
+        self._write(("UPDATE outages SET root_site = ? WHERE id = ?", (root_site, outage_id)))
+
+    def silence_told(self, agent: str, at: float) -> None:
+        self._write(("INSERT OR REPLACE INTO agent_silences VALUES (?, ?)", (agent, at)))
+
+    def silence_over(self, agent: str) -> None:
+        self._write(("DELETE FROM agent_silences WHERE agent = ?", (agent,)))
+
+    def cert_warning_told(self, site: str, service: str, expiry: float,
+                          thresholds: list[int]) -> None:
         with self._lock:
-            self._db.execute("UPDATE outages SET announced = 1 WHERE id = ?", (outage_id,))
+            self._told.update((site, service, expiry, days) for days in thresholds)
+        self._write(*(("INSERT OR IGNORE INTO cert_warnings VALUES (?, ?, ?, ?)",
+                       (site, service, expiry, days)) for days in thresholds))
+
+    # -- the notifications decided ------------------------------------------------------------
+
+    def decide(self, body: str, deadline: float, batch: int | None = None) -> int:
+        """Keep a notification decided (in the grouping window closing at ``deadline``, or in
+        ``batch``); its row."""
+        with self._lock:
+            row, self._next_decided = self._next_decided, self._next_decided + 1
+        self._write(("INSERT INTO decided (id, batch, deadline, body) VALUES (?, ?, ?, ?)",
+                     (row, batch, deadline, body)))
+        return row
+
+    def withdraw(self, rows: list[int]) -> None:
+        """Notifications taken back before their window closed."""
+        self._write(*(("DELETE FROM decided WHERE id = ?", (row,)) for row in rows))
+
+    def fall_due(self, rows: list[int], batch: int) -> None:
+        """The grouping window of ``rows`` closed: they go out in ``batch``."""
+        self._write(*(("UPDATE decided SET batch = ? WHERE id = ?", (batch, row))
+                      for row in rows))
+
+    def handed_over(self, batch: int) -> None:
+        """The outbox has ``batch``: it is its to send."""
+        self._write(("DELETE FROM decided WHERE batch = ?", (batch,)))
+
+    def decided(self) -> list[Decided]:
+        """Every notification decided and not handed over, as the file has them, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, batch, deadline, body FROM decided ORDER BY id").fetchall()
+        return [Decided(*row) for row in rows]
+
+    # -- reading ------------------------------------------------------------------------------
 
     def announced(self, outage_id: int) -> bool:
         with self._lock:
@@ -164,30 +336,13 @@ class OutageLog:
                                    (outage_id,)).fetchone()
         return bool(row and row[0])
 
-    def set_root(self, outage_id: int, root_site: str | None) -> None:
-        with self._lock:
-            self._db.execute("UPDATE outages SET root_site = ? WHERE id = ?",
-                             (root_site, outage_id))
-
-    def silence_told(self, agent: str, at: float) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO agent_silences VALUES (?, ?)", (agent, at))
-
-    def silence_over(self, agent: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM agent_silences WHERE agent = ?", (agent,))
-
     def cert_warnings_told(self, site: str, service: str, expiry: float) -> set[int]:
         with self._lock:
-            return {int(row[0]) for row in self._db.execute(
+            stored = {int(row[0]) for row in self._db.execute(
                 "SELECT days FROM cert_warnings WHERE site = ? AND service = ? AND expiry = ?",
                 (site, service, expiry))}
-
-    def cert_warning_told(self, site: str, service: str, expiry: float,
-                          thresholds: list[int]) -> None:
-        with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO cert_warnings VALUES (?, ?, ?, ?)",
-                                 [(site, service, expiry, days) for days in thresholds])
+            return stored | {days for (s, name, when, days) in self._told
+                             if (s, name, when) == (site, service, expiry)}
 
     def silences_told(self) -> set[str]:
         with self._lock:
@@ -195,7 +350,9 @@ class OutageLog:
 
     def acknowledge(self, outage_id: int, by: str, at: float) -> Acknowledgement | None:
         """Record that ``by`` took the open outage in hand at ``at``; the acknowledgement that
-        stands (an earlier one stays), or None when there is no such open outage."""
+        stands (an earlier one stays), or None when there is no such open outage (or one whose
+        start still waits in memory). Written at once: raises sqlite3.Error when the file
+        takes no writes."""
         with self._lock:
             self._db.execute(
                 "UPDATE outages SET acked_by = ?, acked_at = ? "

@@ -1,16 +1,25 @@
 """The alerting service: feeds the engine from the rest of the collector, ticks it, and hands
-the notifications that fall due to the mail side."""
+the notifications that fall due to the outbox.
+
+Each step of the engine is one transaction of the outage log. A batch that fell due stays in
+the outage log until the outbox has taken it; one the outbox cannot take (a full disk, a
+locked file) waits in memory, in order, and is offered again at every tick: logged once,
+counted. A batch offered twice (the collector stopped between the outbox's commit and the
+outage log's) is stored once: its messages' keys come from its content."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from collector.alerting.causes import SiteEvidence
-from collector.alerting.engine import AlertEngine, Calendar
+from collector.alerting.engine import AlertEngine, Batch, Calendar
 from collector.alerting.notifications import EventKind, Notification
 from collector.alerting.outage_log import OutageLog
 from collector.config import CollectorConfig
@@ -24,6 +33,14 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[list[Notification]], Awaitable[None]]
 TICK = 0.5
+
+
+@dataclass
+class HandOverStats:
+    failures: int = 0
+    """Times the outbox could not take a batch (each offered again later)."""
+    waiting: int = 0
+    """Notifications decided, due, and not yet in the outbox."""
 
 
 class AlertService:
@@ -47,27 +64,33 @@ class AlertService:
         self._held_at: dict[str, float] = {}
         self._boot_times: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._waiting: deque[Batch] = deque(self.engine.unsent)
+        self._failing: str | None = None
+        self.stats = HandOverStats()
 
     def transitions(self, transitions: list[Transition]) -> None:
         if transitions:
-            self.engine.on_transitions(transitions)
+            with self._outages.transaction():
+                self.engine.on_transitions(transitions)
 
     def outcome(self, outcome: Outcome) -> None:
         """Everything one check changed: link and site states, reboots, services' states and
         their certificates."""
-        self.transitions(list(outcome.transitions))
-        for reboot in outcome.reboots:
-            self.reboot(reboot)
-        if outcome.services:
-            self.engine.on_service_transitions(list(outcome.services))
-        for check in outcome.checks:
-            self.engine.on_service_result(check)
+        with self._outages.transaction():
+            self.transitions(list(outcome.transitions))
+            for reboot in outcome.reboots:
+                self.reboot(reboot)
+            if outcome.services:
+                self.engine.on_service_transitions(list(outcome.services))
+            for check in outcome.checks:
+                self.engine.on_service_result(check)
 
     def reboot(self, event: RebootEvent) -> None:
-        self.engine.on_notification(Notification(
-            EventKind.REBOOT, event.detected_at, event.site, self._titles[event.site],
-            started_at=event.booted_at, device=event.device,
-            uptime_before=event.uptime_before))
+        with self._outages.transaction():
+            self.engine.on_notification(Notification(
+                EventKind.REBOOT, event.detected_at, event.site, self._titles[event.site],
+                started_at=event.booted_at, device=event.device,
+                uptime_before=event.uptime_before))
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="alerting")
@@ -78,21 +101,56 @@ class AlertService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         # What fell due while stopping still goes to the outbox, not into oblivion.
-        due = self.engine.tick()
-        if due:
-            await self._sink(due)
+        self._take_due()
+        await self._hand_over()
+        self._outages.flush(force=True)
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(TICK)
             try:
-                self._watch_agents()
-                due = self.engine.tick()
-                if due:
-                    await self._sink(due)
+                await self._hand_over()
+                with self._outages.transaction():
+                    self._watch_agents()
+                self._take_due()
+                await self._hand_over()
+                self._outages.flush()
             except Exception:
                 # Alerting must outlive any one bad event; the outage log keeps the rest.
                 log.exception("alerting tick failed")
+            await asyncio.sleep(TICK)
+
+    def _take_due(self) -> None:
+        with self._outages.transaction():
+            batch = self.engine.due()
+        if batch is not None:
+            self._waiting.append(batch)
+
+    async def _hand_over(self) -> None:
+        """Offer the outbox every batch waiting, oldest first, until one is refused."""
+        while self._waiting:
+            batch = self._waiting[0]
+            try:
+                await self._sink(batch.notifications)
+            except (OSError, sqlite3.Error) as err:
+                self.stats.failures += 1
+                self.stats.waiting = sum(len(each.notifications) for each in self._waiting)
+                if self._failing is None:
+                    log.error("the outbox cannot take notifications (%s): %d wait, offered "
+                              "again every %g s", err, self.stats.waiting, TICK)
+                self._failing = str(err)
+                return
+            except Exception:
+                # Not the disk: offering it again would fail again, and hold back the rest.
+                log.exception("a batch of %d notifications cannot be made into messages: "
+                              "dropped (%s)", len(batch.notifications),
+                              ", ".join(str(n.kind) for n in batch.notifications))
+            self._waiting.popleft()
+            with self._outages.transaction():
+                self.engine.handed_over(batch)
+            if self._failing is not None and not self._waiting:
+                log.warning("the outbox takes notifications again")
+                self._failing = None
+        self.stats.waiting = 0
 
     def _watch_agents(self) -> None:
         """Agent events are transitions only: "silent" once an agent has not reported live

@@ -69,6 +69,11 @@ class SmtpSettings(_Model):
     ca_file: Path | None = None
     """CA certificates (PEM) to check the server with; the system's store when left out."""
     timeout: PositiveDuration = 10.0
+    """For connecting and for every reply but the last."""
+    data_timeout: PositiveDuration = 600.0
+    """For the reply to the end of a mail's data: RFC 5321 (4.5.3.2.6) asks for 10 minutes,
+    for the server may be checking the mail then. A mail whose reply does not come in time
+    has an unknown fate, and is sent once more (with the same Message-ID)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -36,6 +36,18 @@ class ChannelCollector(Collector):
         failures = CounterMetricFamily(
             "pantau_notify_send_failures",
             "Failed attempts to deliver, retries included, by kind", labels=["channel", "kind"])
+        unknown = CounterMetricFamily(
+            "pantau_notify_unknown_fate",
+            "Sendings that went out whole and got no answer (the other side may have the "
+            "message): each sent once more", labels=["channel"])
+        unconfirmed = CounterMetricFamily(
+            "pantau_notify_unconfirmed",
+            "Messages kept as sent after two sendings without an answer (not sent a third "
+            "time)", labels=["channel"])
+        unmarked = CounterMetricFamily(
+            "pantau_notify_status_write_failures",
+            "Failed writes of what became of a message (kept in memory and retried; the "
+            "message is not sent again meanwhile)", labels=["channel"])
         now = self._clock()
         for channel, stats in self._outbox.stats().items():
             pending.add_metric([channel], stats.pending)
@@ -45,7 +57,10 @@ class ChannelCollector(Collector):
             failed.add_metric([channel], stats.failed)
             for kind in FAILURE_KINDS:
                 failures.add_metric([channel, kind], stats.failures.get(kind, 0))
-        yield from (pending, oldest, sent, failed, failures)
+            unknown.add_metric([channel], stats.unknown)
+            unconfirmed.add_metric([channel], stats.unconfirmed)
+            unmarked.add_metric([channel], stats.unmarked_failures)
+        yield from (pending, oldest, sent, failed, failures, unknown, unconfirmed, unmarked)
         buttons = self._buttons()
         if buttons is None:
             return

@@ -38,6 +38,10 @@ class Sender(Protocol):
         """Deliver `mail`; returns the refusals of single recipients; raises MailError."""
         ...
 
+    def abort(self) -> None:
+        """Cut short the delivery under way, if any (the collector stops)."""
+        ...
+
 
 def mail_message(mail: Mail) -> Message:
     """What the outbox stores for ``mail``: once per Message-ID and addresses."""
@@ -56,6 +60,9 @@ class MailChannel:
     def destination(self) -> str:
         return self._sender.server
 
+    def abort(self) -> None:
+        self._sender.abort()
+
     async def send(self, message: Message) -> str | None:
         mail = Mail.from_json(message.payload)
         try:
@@ -63,7 +70,8 @@ class MailChannel:
         except MailError as err:
             self.failures[err.kind] += 1
             raise DeliveryError(_KINDS[err.kind], err.detail, permanent=err.permanent,
-                                channel_down=err.kind is not MailErrorKind.REJECTED) from None
+                                channel_down=err.kind is not MailErrorKind.REJECTED,
+                                unknown=err.unknown) from None
         if refused:
             log.warning("mail sent, but some recipients were refused: %r: %s", mail.subject,
                         "; ".join(refused))

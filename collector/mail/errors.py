@@ -22,10 +22,14 @@ class MailErrorKind(StrEnum):
 
 class MailError(PantauError):
     """A failed delivery. `permanent` is set when the server refused the mail itself with a
-    5xx reply: sending it again would be refused again."""
+    5xx reply: sending it again would be refused again. `unknown`: the whole mail was sent
+    and no reply to it came (the connection dropped, or the reply was too late): the server
+    may have taken it."""
 
-    def __init__(self, kind: MailErrorKind, detail: str, *, permanent: bool = False) -> None:
+    def __init__(self, kind: MailErrorKind, detail: str, *, permanent: bool = False,
+                 unknown: bool = False) -> None:
         self.kind = kind
         self.detail = detail
         self.permanent = permanent
+        self.unknown = unknown
         super().__init__(f"{kind.value}: {detail}")

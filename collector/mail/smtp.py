@@ -4,11 +4,18 @@ It owns the connection for one delivery, checks the server's certificate (always
 server reached over an untrusted path would otherwise read every outage report and the
 password), logs in when a username is configured, and turns every failure into a MailError
 of a small fixed kind.
+
+It knows where in the dialogue a failure happened. Once the server has answered the end of
+the data with 2xx the mail is delivered, whatever happens to the connection after. When the
+whole mail was sent and that reply never came (the connection dropped, or `data_timeout`
+passed), the server may have taken it: the error says the fate is unknown. Any failure
+before the end of the data is a plain failure: the server has not taken the mail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -18,9 +25,57 @@ from collector.mail.errors import MailError, MailErrorKind
 from collector.mail.message import Mail
 
 
+class _Dialogue:
+    """What an smtplib client knows of where it is: whether the end of the mail's data has
+    gone out (and the reply to it is awaited with the long timeout), and whether that reply
+    came as an acceptance."""
+
+    data_timeout: float
+    data_sent = False
+    answered = False
+    accepted = False
+    _in_data = False
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self._in_data = True
+        try:
+            code, reply = super().data(msg)  # type: ignore[misc]
+        finally:
+            self._in_data = False
+        self.answered = self.data_sent
+        self.accepted = self.data_sent and 200 <= code < 300
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            sock.settimeout(self.timeout)  # type: ignore[attr-defined]
+        return code, reply
+
+    @property
+    def fate_unknown(self) -> bool:
+        """The whole mail went out and no reply to it came."""
+        return self.data_sent and not self.answered
+
+    def send(self, s: bytes | str) -> None:
+        super().send(s)  # type: ignore[misc]
+        ending = s.endswith(b"\r\n.\r\n") if isinstance(s, bytes) else s.endswith("\r\n.\r\n")
+        if self._in_data and ending:
+            self.data_sent = True
+            sock = getattr(self, "sock", None)
+            if sock is not None:
+                sock.settimeout(self.data_timeout)
+
+
+class _Client(_Dialogue, smtplib.SMTP):
+    pass
+
+
+class _TlsClient(_Dialogue, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._active: smtplib.SMTP | None = None
 
     @property
     def server(self) -> str:
@@ -34,31 +89,54 @@ class SmtpSender:
         (those accepted have it); the refusals are returned, one text per address."""
         return await asyncio.to_thread(self._send, mail)
 
+    def abort(self) -> None:
+        """Shut the connection of the delivery under way (in its worker thread), which then
+        fails at once instead of waiting out its timeout: the mail stays pending."""
+        sock = getattr(self._active, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def _send(self, mail: Mail) -> tuple[str, ...]:
         settings = self.settings
         if settings.host is None:
             raise MailError(MailErrorKind.CONNECT, "no mail server is configured (mail.smtp.host)")
         if not mail.to:
             raise MailError(MailErrorKind.REJECTED, "the mail has no recipients", permanent=True)
+        smtp: _Client | _TlsClient | None = None
         try:
-            with self._connect() as smtp:
+            try:
+                smtp = self._active = self._connect()
                 self._secure_and_login(smtp)
                 refused = smtp.send_message(mail.to_email_message(), mail.sender,
                                             list(mail.to))
-        except MailError:
-            raise
-        except Exception as err:
-            raise _translate(err, self.server) from err
+            except Exception as err:
+                if smtp is None or not smtp.accepted:
+                    _close(smtp)
+                    error = err if isinstance(err, MailError) else _translate(err, self.server)
+                    if smtp is not None and smtp.fate_unknown:
+                        raise MailError(error.kind, f"{error.detail}, after the whole mail "
+                                        "was sent: the server may have taken it",
+                                        unknown=True) from err
+                    raise error from err
+                refused = {}  # taken: what failed after that does not matter
+            _quit(smtp)
+        finally:
+            self._active = None
         return tuple(f"{address}: {_reply(code, text)}"
                      for address, (code, text) in refused.items())
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Client | _TlsClient:
         settings = self.settings
         assert settings.host is not None
+        smtp: _Client | _TlsClient
         if settings.security is SmtpSecurity.TLS:
-            return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                    context=self._tls_context())
-        return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            smtp = _TlsClient(settings.host, settings.port, timeout=settings.timeout,
+                              context=self._tls_context())
+        else:
+            smtp = _Client(settings.host, settings.port, timeout=settings.timeout)
+        smtp.data_timeout = settings.data_timeout
+        return smtp
 
     def _secure_and_login(self, smtp: smtplib.SMTP) -> None:
         settings = self.settings
@@ -93,6 +171,20 @@ class SmtpSender:
             raise MailError(MailErrorKind.TLS, f"cannot use ca_file {ca_file}: {reason}") from None
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         return context
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye after a delivery; the mail is taken whatever the answer."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        _close(smtp)
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError):
+            smtp.close()
 
 
 def _translate(err: Exception, server: str) -> MailError:

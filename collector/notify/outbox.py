@@ -7,6 +7,18 @@ notification group) is stored once, so it is never sent twice on purpose; pendin
 outlive restarts; nothing is dropped. A refusal for good (a chat that blocked the bot, a
 webhook that answers 404) fails that message and counts it; it is not retried forever.
 
+What became of a message is written once the channel has answered; when the file cannot take
+that write (a full disk, a lock held by another process), it is kept in memory and written
+later, and the message is not offered to the channel again meanwhile: a full disk delays, and
+never doubles, a message. (A crash before that write may send it again at the next start,
+with the same key: the one resend the contract allows.)
+
+A message whose fate is unknown (it went out whole and no answer came: the server may have
+taken it) is sent once more, with the same key (a mail's Message-ID), because losing it is
+worse than a duplicate the reader's mail program can fold; should the fate of that second
+sending be unknown too, it is kept as sent, unconfirmed, logged and counted, and not sent a
+third time. The count is kept in the file, so a restart does not start it over.
+
 Channels fail apart: while Telegram cannot be reached its messages wait behind their own
 backoff, and mail and webhooks go on. A channel down gets one log line when it goes and one
 when it comes back, not one per retry. A channel may ask for a pause (Telegram's 429 with
@@ -18,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,15 +52,18 @@ class DeliveryError(PantauError):
     """A failed delivery. ``kind`` is a small fixed word (it labels a metric); ``permanent``:
     sending this message again would fail again; ``channel_down``: the channel itself cannot
     take messages now (not only this one); ``retry_after``: how long the other side asked to
-    wait (the channel's, or this message's), in place of the backoff."""
+    wait (the channel's, or this message's), in place of the backoff; ``unknown``: the message
+    went out whole and no answer came, so the other side may have taken it."""
 
     def __init__(self, kind: str, detail: str, *, permanent: bool = False,
-                 channel_down: bool = True, retry_after: float | None = None) -> None:
+                 channel_down: bool = True, retry_after: float | None = None,
+                 unknown: bool = False) -> None:
         self.kind = kind
         self.detail = detail
         self.permanent = permanent
         self.channel_down = channel_down and not permanent
         self.retry_after = retry_after
+        self.unknown = unknown and not permanent
         super().__init__(f"{kind}: {detail}")
 
 
@@ -65,6 +81,12 @@ class Channel(Protocol):
     async def send(self, message: Message) -> str | None:
         """Deliver ``message``; what the other side calls it, if it says (a chat's message
         id, to edit it later). Raises DeliveryError."""
+        ...
+
+    def abort(self) -> None:
+        """Cut short a sending under way in another thread (the collector stops): what it
+        was sending stays pending. Sendings on the event loop end when their task is
+        cancelled, and need nothing here."""
         ...
 
 
@@ -86,6 +108,13 @@ class ChannelStats:
     """Failed attempts by kind, retries included."""
     last_sent_at: float | None = None
     oldest_pending_at: float | None = None
+    unknown: int = 0
+    """Sendings whose fate was unknown (no answer after the whole message went out)."""
+    unconfirmed: int = 0
+    """Messages kept as sent after two such sendings: not sent a third time."""
+    unmarked_failures: int = 0
+    """Writes of a sent message's status that failed (each tried again; the message is not
+    sent again meanwhile)."""
 
 
 @dataclass
@@ -97,6 +126,12 @@ class _ChannelState:
     retry_at: float | None = None
     message_attempts: dict[int, int] = field(default_factory=dict)
     message_retry_at: dict[int, float] = field(default_factory=dict)
+    unmarked: dict[int, tuple[MessageStatus, float, str, str | None]] = field(
+        default_factory=dict)
+    """Rows sent (or failed for good) whose new status the file has not taken yet."""
+    marking_failed: bool = False
+    unknown: dict[int, int] = field(default_factory=dict)
+    """Sendings of a row whose fate was unknown, as far as memory knows."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -134,6 +169,7 @@ class Outbox:
     async def stop(self) -> None:
         """Stop delivering and close the file; a message being sent stays pending."""
         for state in self._channels.values():
+            state.channel.abort()
             if state.task is not None:
                 state.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -190,7 +226,11 @@ class Outbox:
         if state.retry_at is not None and self._clock() < state.retry_at:
             return state.retry_at
         state.retry_at = None
+        if not await self._mark_unmarked(state):
+            return self._clock() + self._first
         for row, message in await asyncio.to_thread(self._store.pending, name):
+            if row in state.unmarked:
+                continue
             due = state.message_retry_at.get(row)
             if due is not None and due > self._clock():
                 continue
@@ -198,13 +238,16 @@ class Outbox:
                 reference = await state.channel.send(message)
             except DeliveryError as err:
                 state.stats.failures[err.kind] = state.stats.failures.get(err.kind, 0) + 1
+                if err.unknown and await self._unknown_again(state, row, message, err):
+                    continue
                 if err.permanent:
                     self._channel_back(state)
                     await self._finish(state, row, MessageStatus.FAILED, str(err))
                     log.error("%s refused %r for good, kept as failed: %s", name, message.title,
                               err.detail)
                     continue
-                await asyncio.to_thread(self._store.attempt_failed, row, str(err))
+                with contextlib.suppress(sqlite3.Error):  # only a count and a text
+                    await asyncio.to_thread(self._store.attempt_failed, row, str(err))
                 if err.channel_down:
                     return self._channel_failed(state, err)
                 self._channel_back(state)  # it answered, if only to refuse this message
@@ -220,21 +263,67 @@ class Outbox:
             self._channel_back(state)
         return min(state.message_retry_at.values(), default=None)
 
+    async def _unknown_again(self, state: _ChannelState, row: int, message: Message,
+                             err: DeliveryError) -> bool:
+        """A sending of ``message`` whose fate is unknown; whether that ends it (the second
+        such: kept as sent, unconfirmed)."""
+        name = state.channel.name
+        try:
+            times = await asyncio.to_thread(self._store.fate_unknown, row)
+        except sqlite3.Error:
+            times = 0
+        times = state.unknown[row] = max(times, state.unknown.get(row, 0) + 1)
+        state.stats.unknown += 1
+        if times < 2:
+            log.warning("%s: %r may have been taken (%s): it will be sent once more, with "
+                        "the same key", name, message.title, err.detail)
+            return False
+        state.stats.unconfirmed += 1
+        log.warning("%s: %r was sent twice and neither time did an answer come (%s): kept as "
+                    "sent, unconfirmed, and not sent a third time", name, message.title,
+                    err.detail)
+        await self._finish(state, row, MessageStatus.SENT, f"unconfirmed: {err}")
+        state.unknown.pop(row, None)
+        return True
+
     async def _finish(self, state: _ChannelState, row: int, status: MessageStatus,
                       error: str = "", reference: str | None = None) -> None:
         now = self._clock()
-        name = state.channel.name
-        await asyncio.to_thread(self._store.finish, row, status, now, error, reference)
         state.message_attempts.pop(row, None)
         state.message_retry_at.pop(row, None)
         state.stats.pending = max(state.stats.pending - 1, 0)
-        state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
-                                                                name)
         if status is MessageStatus.SENT:
             state.stats.sent += 1
             state.stats.last_sent_at = now
         else:
             state.stats.failed += 1
+        state.unmarked[row] = (status, now, error, reference)
+        await self._mark_unmarked(state)
+
+    async def _mark_unmarked(self, state: _ChannelState) -> bool:
+        """Write what became of the rows sent whose status waits in memory; whether none
+        waits any more."""
+        name = state.channel.name
+        while state.unmarked:
+            row, (status, at, error, reference) = next(iter(state.unmarked.items()))
+            try:
+                await asyncio.to_thread(self._store.finish, row, status, at, error, reference)
+            except sqlite3.Error as err:
+                state.stats.unmarked_failures += 1
+                if not state.marking_failed:
+                    log.error("%s: %s cannot be written (%s): what became of %d messages is "
+                              "kept in memory, and they are not sent again", name,
+                              self._store.path, err, len(state.unmarked))
+                state.marking_failed = True
+                return False
+            del state.unmarked[row]
+        if state.marking_failed:
+            log.warning("%s: %s is written again", name, self._store.path)
+            state.marking_failed = False
+        with contextlib.suppress(sqlite3.Error):
+            state.stats.oldest_pending_at = await asyncio.to_thread(
+                self._store.oldest_pending, name)
+        return True
 
     def _channel_failed(self, state: _ChannelState, err: DeliveryError) -> float:
         state.attempts += 1

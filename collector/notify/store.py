@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS messages (
     done_at     REAL,                        -- when it was sent or given up
     reference   TEXT,                        -- what the channel calls it once sent
     tags        TEXT    NOT NULL DEFAULT '', -- ' outage:12 outage:13 ': what it is about
+    unknown     INTEGER NOT NULL DEFAULT 0,  -- sendings with no answer after the whole message
     UNIQUE (channel, recipient, key)
 );
 CREATE INDEX IF NOT EXISTS messages_by_status ON messages (status, channel, id);
@@ -88,7 +89,8 @@ class MessageStore(LockedDatabase):
         # FULL: the outage a message reports may be the power cut that takes this host down.
         super().__init__(path, _SCHEMA, "FULL", SCHEMA_VERSION, added=[
             ("messages", "reference", "TEXT"),
-            ("messages", "tags", "TEXT NOT NULL DEFAULT ''")])
+            ("messages", "tags", "TEXT NOT NULL DEFAULT ''"),
+            ("messages", "unknown", "INTEGER NOT NULL DEFAULT 0")])
 
     def add(self, messages: list[tuple[Message, MessageStatus]], now: float) -> int:
         """Store ``messages`` in one transaction; how many were new."""
@@ -154,6 +156,13 @@ class MessageStore(LockedDatabase):
     def attempt_failed(self, row_id: int, error: str) -> None:
         self._execute("UPDATE messages SET attempts = attempts + 1, last_error = ? "
                       "WHERE id = ?", (error, row_id))
+
+    def fate_unknown(self, row_id: int) -> int:
+        """One more sending of the row whose fate is unknown; how many there have been."""
+        self._execute_many([("UPDATE messages SET unknown = unknown + 1 WHERE id = ?",
+                             (row_id,))])
+        rows, _ = self._execute("SELECT unknown FROM messages WHERE id = ?", (row_id,))
+        return int(rows[0][0]) if rows else 0
 
     def finish(self, row_id: int, status: MessageStatus, now: float, error: str = "",
                reference: str | None = None) -> None:

@@ -208,6 +208,9 @@ class TelegramChannel:
         self._timeout = timeout
         self.destination = urlsplit(self._api).netloc or self._api
 
+    def abort(self) -> None:
+        """Its sendings run on the event loop: cancelling their task ends them."""
+
     async def send(self, message: Message) -> str | None:
         """A new message (sendMessage), or an edit of a sent one (editMessageText: its
         parameters name the message_id); the new message's id."""

@@ -213,6 +213,9 @@ class WebhookChannel:
         self._timeout = timeout
         self._ca_files = dict(ca_files or {})
 
+    def abort(self) -> None:
+        """Its sendings run on the event loop: cancelling their task ends them."""
+
     async def send(self, message: Message) -> str | None:
         stored = json.loads(message.payload)
         data = stored["body"].encode()

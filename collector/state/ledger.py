@@ -8,11 +8,15 @@ judge availability over this time only, and say how much of the period it covers
 
 Spans are kept in memory and written every `FLUSH_SECONDS` in one transaction (and at stop):
 a crash loses at most that much monitored time, which then reads as unmonitored — never the
-other way round.
+other way round. A write that fails (a full disk, a file locked by another process) is logged
+once and tried again at the next flush; the spans stay in memory meanwhile, and the rounds
+that judged them go on as if nothing happened.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collector.intervals import Interval, clip, merge
-from collector.sqlite import open_database
+from collector.sqlite import immediate, open_database
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS monitored (
@@ -52,7 +58,13 @@ class MonitoringLedger:
         self._clock = clock
         self._lock = threading.Lock()
         self._db = open_database(path, _SCHEMA, "NORMAL")
+        # Rounds come on the event loop: a lock held elsewhere must cost little.
+        self._db.execute("PRAGMA busy_timeout = 250")
         self._open: dict[str, _Span] = {}
+        # Spans ended whose last write failed: written at the next flush.
+        self._ended: list[tuple[str, _Span]] = []
+        self._failing = False
+        self.write_failures = 0
         self._flushed_at = clock()
 
     def close(self) -> None:
@@ -76,31 +88,45 @@ class MonitoringLedger:
         with self._lock:
             span = self._open.pop(site, None)
             if span is not None and span.dirty:
-                self._write(site, span)
+                self._ended.append((site, span))
+                self._commit()
 
     def flush(self) -> None:
         with self._lock:
             self._flushed_at = self._clock()
-            dirty = [(site, span) for site, span in self._open.items() if span.dirty]
-            if not dirty:
-                return
-            self._db.execute("BEGIN")
-            try:
-                for site, span in dirty:
-                    self._write(site, span)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            self._commit()
 
-    def _write(self, site: str, span: _Span) -> None:
+    def _commit(self) -> None:
+        """Write the dirty spans in one transaction; on failure they stay dirty."""
+        dirty = [*self._ended,
+                 *((site, span) for site, span in self._open.items() if span.dirty)]
+        if not dirty:
+            return
+        try:
+            with immediate(self._db):
+                rows = [self._write(site, span) for site, span in dirty]
+        except sqlite3.Error as err:
+            self.write_failures += 1
+            if not self._failing:
+                log.error("%s cannot be written (%s): the monitored time is kept in memory "
+                          "and written as soon as it can be", self.path, err)
+            self._failing = True
+            return
+        for (_, span), row in zip(dirty, rows, strict=True):
+            span.row, span.dirty = row, False
+        self._ended.clear()
+        if self._failing:
+            log.warning("%s is written again", self.path)
+            self._failing = False
+
+    def _write(self, site: str, span: _Span) -> int:
+        """Its row: new, or the one it had."""
         if span.row is None:
             cursor = self._db.execute("INSERT INTO monitored (site, start, end) VALUES (?, ?, ?)",
                                       (site, span.start, span.end))
-            span.row = int(cursor.lastrowid or 0)
-        else:
-            self._db.execute("UPDATE monitored SET end = ? WHERE id = ?", (span.end, span.row))
-        span.dirty = False
+            return int(cursor.lastrowid or 0)
+        self._db.execute("UPDATE monitored SET end = ? WHERE id = ?", (span.end, span.row))
+        return span.row
 
     def spans(self, site: str, start: float, end: float) -> list[Interval]:
         """The times ``site`` was monitored within [start, end): sorted, disjoint."""
@@ -112,6 +138,7 @@ class MonitoringLedger:
             span = self._open.get(site)
             if span is not None:
                 found.append((span.start, span.end))
+            found += [(each.start, each.end) for name, each in self._ended if name == site]
         return clip(merge(found), start, end)
 
 

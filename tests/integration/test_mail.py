@@ -49,14 +49,15 @@ def server(pki: TestPki):
 
 def config_text(port: int, ca_file: Path | None, *, security: str = "starttls",
                 password: str = PASSWORD, language: str = "id", data_dir: Path | None = None,
-                listen_port: int | None = None) -> str:
+                listen_port: int | None = None, timeout: str = "5s",
+                data_timeout: str = "10m") -> str:
     ca = f", ca_file: {ca_file}" if ca_file else ""
     return f"""
 collector: {{data_dir: "{data_dir or '/nonexistent'}", listen: "127.0.0.1:{listen_port or 9147}"}}
 mail:
   enabled: true
   smtp: {{host: 127.0.0.1, port: {port}, security: {security}, username: {USERNAME},
-         password: "{password}", timeout: 5s{ca}}}
+         password: "{password}", timeout: {timeout}, data_timeout: {data_timeout}{ca}}}
   from: pantau@kominfo.example.org
   language: {language}
   groups:
@@ -148,9 +149,9 @@ def test_a_closed_port_is_a_connect_error(pki: TestPki) -> None:
     assert error.kind is MailErrorKind.CONNECT and "refused" in error.detail
 
 
-def outbox_for(server: SmtpServer, pki: TestPki, path: Path
+def outbox_for(server: SmtpServer, pki: TestPki, path: Path, **options: Any,
                ) -> tuple[MailOutbox, CollectorConfig]:
-    settings = config(server.port, pki.ca_file)
+    settings = config(server.port, pki.ca_file, **options)
     return mail_outbox(path, SmtpSender(settings.mail.smtp), settings.mail), settings
 
 
@@ -457,3 +458,122 @@ def test_a_certificate_two_days_from_expiry_is_one_warning_mail(
     subject = server.received[mark].message["Subject"]
     assert subject.startswith("[Pantau] CERTIFICATE EXPIRING: PPID (bappeda) — 1 d ")
     assert state == ["degraded"]  # within warn_days (30)
+
+
+def sent_ids(server: SmtpServer) -> list[str]:
+    return [str(r.message["Message-ID"]) for r in server.received]
+
+
+def deliver_all(outbox: MailOutbox, waiting: list) -> Any:
+    """Enqueue ``waiting``, wait until every one is marked sent in the file, and give the
+    mail channel's figures."""
+    async def test() -> Any:
+        await outbox.start()
+        for mail in waiting:
+            await outbox.enqueue(mail)
+        await async_wait_until(
+            lambda: {outbox.status(mail.message_id) for mail in waiting} == {MailStatus.SENT},
+            timeout=20, what="every mail marked sent")
+        await outbox.stop()
+        return outbox.box.stats()["mail"]
+
+    return asyncio.run(test())
+
+
+def test_a_mail_whose_answer_never_came_is_sent_once_more_with_the_same_message_id(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    """The server keeps each mail and drops the connection before answering its data, the
+    first time: the fate of each sending is unknown, so each mail goes once more, and only
+    once (the second sending is answered)."""
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3")
+    waiting = mails(settings, 4)
+    server.drop = "first"
+    stats = deliver_all(outbox, waiting)
+    assert (stats.unknown, stats.unconfirmed) == (4, 0)
+    assert sorted(sent_ids(server)) == sorted(mail.message_id for mail in waiting for _ in "12")
+
+
+def test_a_mail_never_answered_goes_twice_at_most_and_is_kept_as_unconfirmed(
+        server: SmtpServer, pki: TestPki, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    outbox, settings = outbox_for(server, pki, path)
+    waiting = mails(settings, 4)
+    server.drop = "always"
+    stats = deliver_all(outbox, waiting)
+    assert (stats.unknown, stats.unconfirmed) == (8, 4)
+    assert sorted(sent_ids(server)) == sorted(mail.message_id for mail in waiting for _ in "12")
+    assert server.data_commands == 8
+    text = [r.getMessage() for r in caplog.records if "not sent a third time" in r.getMessage()]
+    assert len(text) == 4
+    # Kept as sent in the file: a restarted outbox sends none of them a third time.
+    again, _ = outbox_for(server, pki, path)
+    assert deliver_all(again, waiting).sent == 0
+    assert server.data_commands == 8
+
+
+def test_a_slow_answer_to_the_data_is_waited_for_and_the_mail_sent_once(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    """The server answers each mail's data 1.5 s late: longer than the step timeout (0.5 s),
+    within the data timeout (5 s)."""
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3", timeout="500ms",
+                                  data_timeout="5s")
+    waiting = mails(settings, 2)
+    server.reply_delay = 1.5
+    stats = deliver_all(outbox, waiting)
+    assert (stats.sent, stats.unknown) == (2, 0)
+    assert sorted(sent_ids(server)) == sorted(mail.message_id for mail in waiting)
+
+
+def test_an_answer_later_than_the_data_timeout_is_an_unknown_fate(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    outbox, settings = outbox_for(server, pki, tmp_path / "outbox.sqlite3", timeout="500ms",
+                                  data_timeout="700ms")
+    waiting = mails(settings, 1)
+    server.reply_delay = 1.5
+    stats = deliver_all(outbox, waiting)
+    assert (stats.unknown, stats.unconfirmed) == (2, 1)
+    assert sent_ids(server) == [waiting[0].message_id] * 2
+
+
+def test_a_sent_mail_whose_status_cannot_be_written_is_not_sent_again(
+        server: SmtpServer, pki: TestPki, tmp_path: Path) -> None:
+    """Another process locks the outbox's file while the server is answering: the mark
+    "sent" waits in memory, and the mail is not sent a second time meanwhile."""
+    path = tmp_path / "outbox.sqlite3"
+    outbox, settings = outbox_for(server, pki, path)
+    (mail,) = mails(settings, 1)
+    server.reply_delay = 1.0
+
+    async def test() -> None:
+        await outbox.start()
+        await outbox.enqueue(mail)
+        await async_wait_until(lambda: server.data_commands == 1, timeout=10, what="DATA")
+        locker = subprocess.Popen(
+            [sys.executable, "-c", LOCK_SCRIPT, str(path)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        try:
+            assert locker.stdout is not None
+            assert locker.stdout.readline().strip() == "locked"
+            stats = outbox.box.stats()["mail"]
+            await async_wait_until(lambda: stats.unmarked_failures >= 2, timeout=30,
+                                   what="failed writes of the mark")
+            assert outbox.status(mail.message_id) is MailStatus.PENDING
+        finally:
+            locker.communicate("\n", timeout=10)
+        await async_wait_until(lambda: outbox.status(mail.message_id) is MailStatus.SENT,
+                               timeout=20, what="the mark written")
+        await outbox.stop()
+
+    asyncio.run(test())
+    assert sent_ids(server) == [mail.message_id]
+
+
+LOCK_SCRIPT = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+"""

@@ -3,8 +3,11 @@ keeps what it receives, and can be stopped, restarted on the same port, or told 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import email.policy
+import socket
 import ssl
 import threading
 import warnings
@@ -53,6 +56,13 @@ class SmtpServer:
         self._controller: Controller | None = None
         self.reject: str | None = None
         """An SMTP reply (e.g. '554 5.7.1 ...') given to DATA instead of taking the mail."""
+        self.drop: str | None = None
+        """Take (and keep) a mail, then drop the connection with no reply to its data, so
+        that the client cannot know it was taken: "first" for the first sending of each
+        Message-ID, "always" for every one."""
+        self._seen: set[str] = set()
+        self.reply_delay = 0.0
+        """Seconds to wait before the reply to a mail's data (the mail is kept either way)."""
 
     def start(self) -> SmtpServer:
         assert self._controller is None, "already running"
@@ -104,6 +114,15 @@ class SmtpServer:
             return AuthResult(success=True, auth_data=USERNAME)
         return AuthResult(success=False, handled=False)
 
+    def _take_drop(self, envelope: Any) -> bool:
+        content = envelope.original_content or envelope.content
+        message_id = str(email.message_from_bytes(content, policy=email.policy.default)
+                         ["Message-ID"])
+        with self._lock:
+            first = message_id not in self._seen
+            self._seen.add(message_id)
+            return self.drop == "always" or (self.drop == "first" and first)
+
     def _record(self, envelope: Any, session: Any) -> str:
         with self._lock:
             self._data_commands += 1
@@ -123,7 +142,18 @@ class _Handler:
         self._server = server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        return self._server._record(envelope, session)
+        reply = self._server._record(envelope, session)
+        if self._server._take_drop(envelope):
+            # Shut the socket itself first: no byte of the reply may reach the client.
+            sock = server.transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            server.transport.abort()
+            return reply
+        if self._server.reply_delay:
+            await asyncio.sleep(self._server.reply_delay)
+        return reply
 
 
 class _Controller(Controller):

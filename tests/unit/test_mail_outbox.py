@@ -37,6 +37,10 @@ class FakeSender:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.outcome: Callable[[Mail], MailError | None] = lambda mail: None
+        self.aborted = 0
+
+    def abort(self) -> None:
+        self.aborted += 1
 
     async def send(self, mail: Mail) -> tuple[str, ...]:
         self.calls.append(mail.subject)

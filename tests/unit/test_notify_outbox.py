@@ -34,6 +34,10 @@ class FakeChannel:
         self.destination = f"{name}.test"
         self.calls: list[tuple[str, str]] = []
         self.outcome: Callable[[Message], DeliveryError | None] = lambda message: None
+        self.aborted = 0
+
+    def abort(self) -> None:
+        self.aborted += 1
 
     async def send(self, message: Message) -> None:
         self.calls.append((message.recipient, message.key))
