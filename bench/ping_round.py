@@ -60,6 +60,31 @@ def run_fping(targets: list[str], echoes: int, interval_ms: int, timeout_ms: int
     return {"wall": wall, "cpu": cpu, "replies": replies, "medians": medians}
 
 
+def bench_testbed(tb: Testbed, targets: int) -> list[str]:
+    """A site "core" and a site "bench" behind it, with ``targets`` host addresses behind
+    its link: started; the addresses."""
+    tb.add_site("core")
+    tb.add_site("bench")
+    tb.add_link("core", "uplink", parent=None, kind="fiber")
+    tb.add_link("bench", "fo", parent="core", kind="fiber")
+    addresses = tb.add_host_addresses("bench", targets)
+    tb.start()
+    return addresses
+
+
+def round_cpu(collector: CollectorProcess, rounds: int = 2) -> float:
+    """CPU seconds of the collector's ``rounds``-th round (start-up excluded), read from the
+    kernel around it; needs its log at debug level."""
+    def seen(count: int) -> None:
+        wait_until(lambda: len(ROUND_LINE.findall(collector.log)) >= count, timeout=60,
+                   what=f"round {count}")
+
+    seen(rounds - 1)
+    before = task_cpu_seconds(collector.pid)
+    seen(rounds)
+    return task_cpu_seconds(collector.pid) - before
+
+
 def run_collector(tb: Testbed, targets: list[str], echoes: int, interval: float,
                   timeout: float) -> dict:
     links = [{"name": f"t{i}", "kind": "fiber", "parent": "core", "targets": [t]}
@@ -75,13 +100,7 @@ def run_collector(tb: Testbed, targets: list[str], echoes: int, interval: float,
     })
     collector.start()
     try:
-        pid = collector.pid
-        wait_until(lambda: len(ROUND_LINE.findall(collector.log)) >= 1, timeout=60,
-                   what="the first round")
-        cpu_before = task_cpu_seconds(pid)
-        wait_until(lambda: len(ROUND_LINE.findall(collector.log)) >= 2, timeout=60,
-                   what="the second round")
-        cpu = task_cpu_seconds(pid) - cpu_before
+        cpu = round_cpu(collector)
         _, replies, sent, wall = ROUND_LINE.findall(collector.log)[1]
         medians = {s.labels["target"]: s.value for s in samples(collector.metrics())
                    if s.name == "pantau_icmp_rtt_median_seconds" and s.labels["site"] == "bench"}
@@ -102,12 +121,7 @@ def main() -> None:
         sys.exit("this benchmark builds network namespaces: run it as root")
 
     with Testbed() as tb:
-        tb.add_site("core")
-        tb.add_site("bench")
-        tb.add_link("core", "uplink", parent=None, kind="fiber")
-        tb.add_link("bench", "fo", parent="core", kind="fiber")
-        targets = tb.add_host_addresses("bench", args.targets)
-        tb.start()
+        targets = bench_testbed(tb, args.targets)
         fping = run_fping(targets, args.echoes, args.interval_ms, args.timeout_ms)
         pantau = run_collector(tb, targets, args.echoes, args.interval_ms / 1000,
                                args.timeout_ms / 1000)

@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from prometheus_client.registry import Collector, CollectorRegistry
-
 from collector.alerting.maintenance import MaintenanceCalendar
 from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import Acknowledgement, OutageLog, outage_log_path
@@ -28,7 +26,7 @@ from collector.exposition import (
     MailCollector,
 )
 from collector.exposition.connections import ConnectionCollector
-from collector.exposition.guard import ExpositionErrors, Guarded
+from collector.exposition.page import MetricsPage, Source
 from collector.exposition.storage import Storage, StorageCollector
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
@@ -58,9 +56,7 @@ class CollectorApp:
         self.config = config
         self._clock = clock
         self.store = StateStore(config, clock=clock)
-        self.registry = CollectorRegistry(auto_describe=False)
-        self._exposition_errors = ExpositionErrors()
-        self.registry.register(self._exposition_errors)
+        self.page = MetricsPage()
         self.snmp_state = SnmpState(config, clock=clock)
         # Every kind of check with something to check: its probe, its recorder, its metrics.
         self.context = ProbeContext(config, self.store, self.snmp_state, clock)
@@ -96,7 +92,7 @@ class CollectorApp:
             self.channels, clock=clock,
             buttons=lambda: None if self.buttons is None else self.buttons.stats))
         self.http = HttpServer(
-            build_http_app(self.registry, self.health,
+            build_http_app(self.page.render, self.health,
                            routes=[*self.ingest.routes(),
                                    *status_routes(self.store, config, clock=clock,
                                                   services=self.context.services,
@@ -190,10 +186,10 @@ class CollectorApp:
         if messages:
             await self.channels.enqueue(messages)
 
-    def _expose(self, part: str, collector: Collector) -> None:
+    def _expose(self, part: str, collector: Source) -> None:
         """Serve ``collector``'s families on /metrics, behind a guard: should it fail, the
         rest of the page is still served."""
-        self.registry.register(Guarded(collector, part, self._exposition_errors))
+        self.page.add(part, collector)
 
     def _acknowledgements(self) -> Mapping[tuple[str, str | None, str | None],
                                            Acknowledgement]:

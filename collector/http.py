@@ -7,20 +7,25 @@ import ssl
 from collections.abc import Callable, Iterable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.registry import CollectorRegistry
 
 from collector.connections import ConnectionLimits, LimitedProtocol
 
 HealthCheck = Callable[[], tuple[bool, str]]
+MetricsPage = Callable[[str | None], tuple[bytes, str]]
+"""The metrics for a request's Accept header: the body and its Content-Type."""
 
 
-def build_http_app(registry: CollectorRegistry, health: HealthCheck,
+def build_http_app(page: MetricsPage, health: HealthCheck,
                    routes: Iterable[web.AbstractRouteDef] = ()) -> web.Application:
-    """/metrics and /healthz, plus the ``routes`` other parts of the collector serve."""
-    async def metrics(_request: web.Request) -> web.Response:
-        body = generate_latest(registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    """/metrics and /healthz, plus the ``routes`` other parts of the collector serve.
+
+    /metrics is compressed (gzip) when the request accepts it, as Prometheus' does."""
+    async def metrics(request: web.Request) -> web.Response:
+        body, content_type = page(request.headers.get("Accept"))
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            response.enable_compression(web.ContentCoding.gzip)
+        return response
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy, reason = health()

@@ -65,6 +65,7 @@ class AlertService:
         self._boot_times: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
         self._waiting: deque[Batch] = deque(self.engine.unsent)
+        self._handing: asyncio.Task[None] | None = None
         self._failing: str | None = None
         self.stats = HandOverStats()
 
@@ -100,6 +101,9 @@ class AlertService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._handing is not None:
+            with contextlib.suppress(Exception):
+                await self._handing
         # What fell due while stopping still goes to the outbox, not into oblivion.
         self._take_due()
         await self._hand_over()
@@ -108,11 +112,13 @@ class AlertService:
     async def _run(self) -> None:
         while True:
             try:
-                await self._hand_over()
                 with self._outages.transaction():
                     self._watch_agents()
                 self._take_due()
-                await self._hand_over()
+                # Handed over beside the ticks: an outbox slow to take them (its file locked)
+                # holds neither the grouping windows nor the reminders.
+                if self._waiting and (self._handing is None or self._handing.done()):
+                    self._handing = asyncio.create_task(self._hand_over(), name="hand-over")
                 self._outages.flush()
             except Exception:
                 # Alerting must outlive any one bad event; the outage log keeps the rest.

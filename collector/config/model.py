@@ -150,6 +150,11 @@ class CollectorSettings(_Model):
         return ZoneInfo(self.timezone)
 
 
+class RttBuckets(StrEnum):
+    COMPACT = "compact"
+    FULL = "full"
+
+
 class IcmpSettings(_Model):
     socket: SocketMode = SocketMode.AUTO
     interval: PositiveDuration = 30.0
@@ -160,6 +165,8 @@ class IcmpSettings(_Model):
     # At most 1400 so that an echo is not fragmented on a 1500-byte path, even through a tunnel.
     payload_size: Annotated[int, Strict(), Field(ge=16, le=1400)] = 56
     receive_buffer: Annotated[int, Strict(), Field(ge=65536)] = 4 * 1024 * 1024
+    rtt_buckets: RttBuckets = RttBuckets.COMPACT
+    """The RTT histogram's bounds (collector.state.measures): 10, or 20 for `full`."""
 
 
 class StateSettings(_Model):

@@ -7,9 +7,9 @@ built fresh on every ``collect()``, so what leaves the config leaves /metrics to
 from collector.exposition.agents import AgentCollector
 from collector.exposition.availability import AvailabilityCollector
 from collector.exposition.channels import ChannelCollector
-from collector.exposition.links import LinkCollector
+from collector.exposition.links import LinkText
 from collector.exposition.mail import MailCollector
-from collector.exposition.snmp import SnmpCollector
+from collector.exposition.snmp import SnmpText
 
-__all__ = ["AgentCollector", "AvailabilityCollector", "ChannelCollector", "LinkCollector",
-           "MailCollector", "SnmpCollector"]
+__all__ = ["AgentCollector", "AvailabilityCollector", "ChannelCollector", "LinkText",
+           "MailCollector", "SnmpText"]

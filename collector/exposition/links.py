@@ -1,142 +1,154 @@
-"""Sites, links and ping targets as metric families, built fresh at each scrape."""
+"""Sites, links and ping targets as metric families, written as text at each scrape
+(`collector.exposition.text`): with a thousand targets they are tens of thousands of series.
+Each entity's labels are escaped once and kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import Collector
-
 from collector import __version__
+from collector.exposition.text import COUNTER, GAUGE, HISTOGRAM, Family, LabelSet, bounds
 from collector.icmp import PingError
 from collector.probes import ProbeContext
 from collector.state import LinkState, StateStore
-from collector.state.measures import RTT_BUCKETS, jitter, median_rtt
+from collector.state.measures import jitter, median_rtt
+from collector.state.store import LinkRecord
 
 LINK_LABELS = ["site", "link", "kind"]
 TARGET_LABELS = [*LINK_LABELS, "target"]
 LAST_ROUND = " (from the last round; see pantau_icmp_round_last_timestamp_seconds)"
+STATES = [state.value for state in LinkState]
+REASONS = [reason.value for reason in PingError]
 
 
-def build_collector(context: ProbeContext) -> LinkCollector:
-    return LinkCollector(context.store)
+def build_collector(context: ProbeContext) -> LinkText:
+    return LinkText(context.store)
 
 
-class LinkCollector(Collector):
+class _Labels:
+    """What one link's series are labelled with, escaped once."""
+
+    def __init__(self, record: LinkRecord) -> None:
+        values = [record.site.name, record.link.name, record.link.kind.value]
+        link = LabelSet(LINK_LABELS, values)
+        self.link = link
+        self.states = [link.plus("state", state) for state in STATES]
+        self.reasons = [link.plus("reason", reason) for reason in REASONS]
+        self.targets = {target: LabelSet(TARGET_LABELS, [*values, target])
+                        for target in record.targets}
+        self.target_reasons = {target: [labels.plus("reason", reason) for reason in REASONS]
+                               for target, labels in self.targets.items()}
+
+
+class LinkText:
     """Sites, links and ping targets."""
 
     def __init__(self, store: StateStore) -> None:
         self._store = store
+        self._labels: dict[tuple[str, str], _Labels] = {}
+        self._site_labels: dict[str, tuple[LabelSet, list[str]]] = {}
 
-    def collect(self) -> Iterator[Metric]:
-        yield from self._build_info()
+    def families(self) -> Iterator[Family]:
+        info = Family("pantau_build_info", GAUGE, "Collector version; always 1")
+        info.add(LabelSet(["version"], [__version__]), 1)
+        yield info
         yield from self._sites()
         yield from self._links()
         yield from self._targets()
 
-    def _build_info(self) -> Iterator[Metric]:
-        info = GaugeMetricFamily(
-            "pantau_build_info", "Collector version; always 1", labels=["version"])
-        info.add_metric([__version__], 1)
-        yield info
+    def _labels_of(self, record: LinkRecord) -> _Labels:
+        key = (record.site.name, record.link.name)
+        labels = self._labels.get(key)
+        if labels is None or labels.targets.keys() != record.targets.keys():
+            labels = self._labels[key] = _Labels(record)
+        return labels
 
-    def _sites(self) -> Iterator[Metric]:
-        state = GaugeMetricFamily(
-            "pantau_site_state",
-            "1 for the site's current state, 0 for the others (up: some link answers)",
-            labels=["site", "state"])
-        since = GaugeMetricFamily(
-            "pantau_site_state_change_timestamp_seconds",
-            "When the site entered its current state (Unix time)", labels=["site"])
-        rounds = CounterMetricFamily(
-            "pantau_icmp_rounds", "Ping rounds completed for the site", labels=["site"])
-        duration = GaugeMetricFamily(
-            "pantau_icmp_round_duration_seconds",
-            "How long the site's last ping round took", labels=["site"])
-        last = GaugeMetricFamily(
-            "pantau_icmp_round_last_timestamp_seconds",
-            "When the site's last ping round ended (Unix time)", labels=["site"])
+    def _sites(self) -> Iterator[Family]:
+        state = Family("pantau_site_state", GAUGE,
+                       "1 for the site's current state, 0 for the others (up: some link "
+                       "answers)")
+        since = Family("pantau_site_state_change_timestamp_seconds", GAUGE,
+                       "When the site entered its current state (Unix time)")
+        rounds = Family("pantau_icmp_rounds", COUNTER, "Ping rounds completed for the site")
+        duration = Family("pantau_icmp_round_duration_seconds", GAUGE,
+                          "How long the site's last ping round took")
+        last = Family("pantau_icmp_round_last_timestamp_seconds", GAUGE,
+                      "When the site's last ping round ended (Unix time)")
         for name, record in self._store.sites.items():
-            for value in LinkState:
-                state.add_metric([name, value.value], float(record.state is value))
-            since.add_metric([name], record.since)
-            rounds.add_metric([name], record.rounds)
+            found = self._site_labels.get(name)
+            if found is None:
+                site = LabelSet(["site"], [name])
+                found = self._site_labels[name] = (
+                    site, [site.plus("state", value) for value in STATES])
+            site, states = found
+            current = record.state.value
+            for value, labels in zip(STATES, states, strict=True):
+                state.add(labels, float(value == current))
+            since.add(site, record.since)
+            rounds.add(site, record.rounds)
             if record.last_round_at is not None:
-                duration.add_metric([name], record.last_round_duration or 0.0)
-                last.add_metric([name], record.last_round_at)
+                duration.add(site, record.last_round_duration or 0.0)
+                last.add(site, record.last_round_at)
         yield from (state, since, rounds, duration, last)
 
-    def _links(self) -> Iterator[Metric]:
-        state = GaugeMetricFamily(
-            "pantau_link_state",
-            "1 for the link's current state, 0 for the others",
-            labels=[*LINK_LABELS, "state"])
-        since = GaugeMetricFamily(
-            "pantau_link_state_change_timestamp_seconds",
-            "When the link entered its current state (Unix time)", labels=LINK_LABELS)
-        error = GaugeMetricFamily(
-            "pantau_link_error",
-            "1 for the reason the link cannot be checked (its state is error: no echo could "
-            "be sent), 0 for the others; all 0 while it can be",
-            labels=[*LINK_LABELS, "reason"])
+    def _links(self) -> Iterator[Family]:
+        state = Family("pantau_link_state", GAUGE,
+                       "1 for the link's current state, 0 for the others")
+        since = Family("pantau_link_state_change_timestamp_seconds", GAUGE,
+                       "When the link entered its current state (Unix time)")
+        error = Family("pantau_link_error", GAUGE,
+                       "1 for the reason the link cannot be checked (its state is error: no "
+                       "echo could be sent), 0 for the others; all 0 while it can be")
         for record in self._store.links.values():
-            labels = [record.site.name, record.link.name, record.link.kind.value]
-            for value in LinkState:
-                state.add_metric([*labels, value.value], float(record.state is value))
-            since.add_metric(labels, record.since)
-            reason = record.health.error if record.state is LinkState.ERROR else None
-            for kind in PingError:
-                error.add_metric([*labels, kind.value], float(reason is kind))
+            labels = self._labels_of(record)
+            current = record.state.value
+            for value, text in zip(STATES, labels.states, strict=True):
+                state.add(text, float(value == current))
+            since.add(labels.link, record.since)
+            reason = record.health.error.value if (
+                record.state is LinkState.ERROR and record.health.error is not None) else None
+            for value, text in zip(REASONS, labels.reasons, strict=True):
+                error.add(text, float(value == reason))
         yield from (state, since, error)
 
-    def _targets(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily(
-            "pantau_icmp_echo_requests", "ICMP echo requests sent", labels=TARGET_LABELS)
-        replies = CounterMetricFamily(
-            "pantau_icmp_echo_replies", "ICMP echo replies received in time",
-            labels=TARGET_LABELS)
-        errors = CounterMetricFamily(
-            "pantau_icmp_send_errors",
-            "Rounds in which echoes to the target could not be sent, by reason",
-            labels=[*TARGET_LABELS, "reason"])
-        rtt = HistogramMetricFamily(
-            "pantau_icmp_rtt_seconds", "Round-trip time of echo replies", labels=TARGET_LABELS)
-        success = GaugeMetricFamily(
-            "pantau_icmp_probe_success", "1 if the target answered" + LAST_ROUND,
-            labels=TARGET_LABELS)
-        loss = GaugeMetricFamily(
-            "pantau_icmp_loss_ratio", "Share of echoes lost" + LAST_ROUND, labels=TARGET_LABELS)
-        median = GaugeMetricFamily(
-            "pantau_icmp_rtt_median_seconds", "Median round-trip time" + LAST_ROUND,
-            labels=TARGET_LABELS)
-        jitter_family = GaugeMetricFamily(
-            "pantau_icmp_jitter_seconds",
-            "Mean difference between successive round-trip times" + LAST_ROUND,
-            labels=TARGET_LABELS)
-        bounds = [repr(b) for b in RTT_BUCKETS]
+    def _targets(self) -> Iterator[Family]:
+        requests = Family("pantau_icmp_echo_requests", COUNTER, "ICMP echo requests sent")
+        replies = Family("pantau_icmp_echo_replies", COUNTER,
+                         "ICMP echo replies received in time")
+        errors = Family("pantau_icmp_send_errors", COUNTER,
+                        "Rounds in which echoes to the target could not be sent, by reason")
+        rtt = Family("pantau_icmp_rtt_seconds", HISTOGRAM, "Round-trip time of echo replies")
+        success = Family("pantau_icmp_probe_success", GAUGE,
+                         "1 if the target answered" + LAST_ROUND)
+        loss = Family("pantau_icmp_loss_ratio", GAUGE, "Share of echoes lost" + LAST_ROUND)
+        median = Family("pantau_icmp_rtt_median_seconds", GAUGE,
+                        "Median round-trip time" + LAST_ROUND)
+        jitter_family = Family("pantau_icmp_jitter_seconds", GAUGE,
+                               "Mean difference between successive round-trip times"
+                               + LAST_ROUND)
+        written: dict[tuple[float, ...], list[str]] = {}
         for record in self._store.links.values():
+            link_labels = self._labels_of(record)
             for target, totals in record.targets.items():
-                labels = [record.site.name, record.link.name, record.link.kind.value, target]
-                requests.add_metric(labels, totals.sent)
-                replies.add_metric(labels, totals.received)
-                for reason in PingError:
-                    errors.add_metric([*labels, reason.value], totals.errors.get(reason, 0))
-                buckets = list(zip(bounds, totals.cumulative_buckets(), strict=True))
-                buckets.append(("+Inf", totals.received))
-                rtt.add_metric(labels, buckets, totals.rtt_sum)
+                labels = link_labels.targets[target]
+                requests.add(labels, totals.sent)
+                replies.add(labels, totals.received)
+                for reason, text in zip(PingError, link_labels.target_reasons[target],
+                                        strict=True):
+                    errors.add(text, totals.errors.get(reason, 0))
+                le = written.get(totals.bounds)
+                if le is None:
+                    le = written[totals.bounds] = bounds(totals.bounds)
+                rtt.add_histogram(labels, le, totals.cumulative_buckets(), totals.received,
+                                  totals.rtt_sum)
                 last = totals.last
                 if last is None:
                     continue
-                success.add_metric(labels, float(last.received > 0))
+                success.add(labels, float(last.received > 0))
                 if last.loss_ratio is not None:
-                    loss.add_metric(labels, last.loss_ratio)
+                    loss.add(labels, last.loss_ratio)
                 for family, value in ((median, median_rtt(last.rtts)),
                                       (jitter_family, jitter(last.rtts))):
                     if value is not None:
-                        family.add_metric(labels, value)
+                        family.add(labels, value)
         yield from (requests, replies, errors, rtt, success, loss, median, jitter_family)

@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from collector.config import CollectorConfig, Link, Site
+from collector.config import CollectorConfig, Link, RttBuckets, Site
 from collector.icmp import PingResult
 from collector.state.health import LinkHealth, LinkState, RoundSummary
-from collector.state.measures import TargetTotals
+from collector.state.measures import RTT_BUCKETS, RTT_BUCKETS_FULL, TargetTotals
 from collector.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,15 @@ class Transition:
 
 
 class LinkRecord:
-    def __init__(self, site: Site, link: Link, now: float) -> None:
+    def __init__(self, site: Site, link: Link, now: float,
+                 buckets: tuple[float, ...] = RTT_BUCKETS) -> None:
         self.site = site
         self.link = link
         self.health = LinkHealth(link.state)
         self.state = LinkState.UNKNOWN
         self.since = now
-        self.targets: dict[str, TargetTotals] = {str(t): TargetTotals() for t in link.targets}
+        self.targets: dict[str, TargetTotals] = {str(t): TargetTotals(buckets)
+                                                 for t in link.targets}
         self.interface_down = False
         # Start of the current run of failed (or of answered) rounds: an outage began with
         # its first failed round, not when down_after rounds later it was declared.
@@ -93,8 +95,11 @@ class StateStore:
         self.topology = topology or Topology(config)
         self._order = self.topology.order
         self.sites: dict[str, SiteRecord] = {s.name: SiteRecord(s, now) for s in self._order}
+        buckets = (RTT_BUCKETS_FULL if config.icmp.rtt_buckets is RttBuckets.FULL
+                   else RTT_BUCKETS)
         self.links: dict[tuple[str, str], LinkRecord] = {
-            (s.name, link.name): LinkRecord(s, link, now) for s in self._order for link in s.links
+            (s.name, link.name): LinkRecord(s, link, now, buckets)
+            for s in self._order for link in s.links
         }
 
     def _parent_reachable(self, link: Link) -> bool:

@@ -799,6 +799,9 @@ def test_the_telegram_button_stops_the_reminders_and_shows_on_the_status_page(la
             wait_until(lambda: 'data-acked-by="Budi (@budi_noc)"' in scrape(page).split(
                 'data-site="h2"', 1)[1].split("</article>", 1)[0], timeout=20,
                 what="the acknowledgement on the status page")
+            # The press is recorded before it is answered: the answer may come a moment later.
+            wait_until(lambda: lab.telegram.answered(query) is not None, timeout=20,
+                       what="the press answered")
             assert lab.telegram.answered(query)["text"] == f"Noted: outage #{outage} is yours."
             wait_until(lambda: {edit["message_id"] for edit in lab.telegram.edits}
                        >= set(buttoned), timeout=20,

@@ -11,10 +11,10 @@ import socket
 import time
 
 import pytest
-from prometheus_client.registry import CollectorRegistry
 
 from agent.push import Outcome, _interpret
 from collector.config import parse_config_text
+from collector.exposition.page import MetricsPage
 from collector.http import HttpServer, build_http_app
 from collector.ingest import AgentIngest
 from tests.support.waiting import async_wait_until
@@ -33,7 +33,7 @@ async def serving(tmp_path, header_timeout: float, body_timeout: float):
     ingest = AgentIngest(parse_config_text(CONFIG % tmp_path, "collector.yml"),
                          body_timeout=body_timeout)
     await ingest.start()
-    server = HttpServer(build_http_app(CollectorRegistry(), lambda: (True, "ok"),
+    server = HttpServer(build_http_app(MetricsPage().render, lambda: (True, "ok"),
                                        ingest.routes()), "127.0.0.1", 0,
                         header_timeout=header_timeout)
     await server.start()
