@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import ipaddress
+import logging
 import os
 import random
 import statistics
@@ -89,6 +90,7 @@ def per_scrape(render, scrapes: int) -> float:
 
 
 def in_process(targets: int, rounds: int, scrapes: int) -> None:
+    logging.getLogger("collector").setLevel(logging.ERROR)  # the drawn RTTs degrade links
     store = store_of(targets, rounds)
     page = MetricsPage()
     page.add("links", LinkText(store))

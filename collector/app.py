@@ -27,6 +27,7 @@ from collector.exposition import (
 )
 from collector.exposition.connections import ConnectionCollector
 from collector.exposition.page import MetricsPage, Source
+from collector.exposition.runtime import runtime_collectors
 from collector.exposition.storage import Storage, StorageCollector
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, build_http_app
@@ -57,6 +58,8 @@ class CollectorApp:
         self._clock = clock
         self.store = StateStore(config, clock=clock)
         self.page = MetricsPage()
+        for part, own in runtime_collectors():  # the collector's own process
+            self._expose(part, own)
         self.snmp_state = SnmpState(config, clock=clock)
         # Every kind of check with something to check: its probe, its recorder, its metrics.
         self.context = ProbeContext(config, self.store, self.snmp_state, clock)
@@ -145,12 +148,19 @@ class CollectorApp:
         await self.http.start()
         await self.alerting.start()
         self.scheduler.start()
-        log.info("collector listening on %s:%d, %s", self.config.collector.listen_host,
-                 self.http.port, ", ".join(probe.describe() for probe, _ in self.probes.values())
+        settings = self.config.collector
+        host = settings.listen_host
+        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
+            host, f"[{host}]" if ":" in host else host)
+        base = f"{'https' if settings.tls_cert_file else 'http'}://{shown}:{self.http.port}"
+        log.info("collector listening on %s:%d, %s", host, self.http.port,
+                 ", ".join(probe.describe() for probe, _ in self.probes.values())
                  or "nothing to probe")
+        log.info("status page: %s/   metrics: %s/metrics   health: %s/healthz", base, base,
+                 base)
 
     async def stop(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         if self.alerting is not None:
             await self.alerting.stop()
         await self.http.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -207,12 +206,9 @@ def _run(config: CollectorConfig) -> int:
     import uvloop
 
     from collector.app import serve
+    from collector.logs import configure as configure_logs
 
-    level = config.collector.log_level.upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # APScheduler reports every job run at INFO; that is debugging detail for us.
-    if level != "DEBUG":
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logs(config.collector.log_level.upper())
     try:
         # libuv's loop: the same asyncio, with less work per wake-up and per TLS handshake
         # (bench/service_check.py measures it on service checks).

@@ -1,8 +1,13 @@
 """Scheduling: one APScheduler job per scheduled target of any kind (a site's ping round, a
-device's SNMP poll), each never overlapping itself."""
+device's SNMP poll), each never overlapping itself.
+
+Stopping cancels the checks under way and waits for them to end: a collector stopped in the
+middle of a round says nothing about it (no traceback, no job "raised an exception"), and no
+check outlives the sockets it uses."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections import Counter
@@ -27,6 +32,8 @@ class ProbeScheduler:
         )
         self._targets = list(targets)
         self._run = run
+        self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
 
     def start(self) -> None:
         now = datetime.now().astimezone()
@@ -36,7 +43,7 @@ class ProbeScheduler:
             first = now + timedelta(seconds=random.uniform(0, target.first_within)
                                     if target.first_within else 0)
             self._scheduler.add_job(
-                self._run,
+                self._job,
                 IntervalTrigger(seconds=target.interval, jitter=target.jitter or None),
                 args=[target],
                 id=target.key,
@@ -51,6 +58,29 @@ class ProbeScheduler:
         log.info("scheduled %s", ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
                  or "nothing")
 
+    async def _job(self, target: Scheduled) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await self._run(target)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            log.debug("%s cut short: the collector stops", target.title)
+        finally:
+            self._running.discard(task)
+
     def shutdown(self) -> None:
+        """Start no more checks."""
+        self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Start no more checks, and end those under way."""
+        self.shutdown()
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)

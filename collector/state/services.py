@@ -8,6 +8,7 @@ site's, not its own.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from collector.config import CollectorConfig
 from collector.config.services import Service
 from collector.state.health import LinkState
 from collector.state.store import StateStore
+
+log = logging.getLogger(__name__)
 
 
 class FailureKind(StrEnum):
@@ -156,5 +159,10 @@ class ServiceState:
         since = min(max(began, record.since), now)
         change = ServiceTransition(result.site, result.service, record.state, new, now, since,
                                    result)
+        trouble = {ServiceStateKind.DOWN, ServiceStateKind.DEGRADED}
+        log.log(logging.WARNING if {record.state, new} & trouble else logging.INFO,
+                "service %s/%s is %s (was %s)%s", result.site, result.service, new.value,
+                record.state.value, f": {result.failure}" if new is ServiceStateKind.DOWN
+                and result.failure else "")
         record.state, record.since = new, since
         return change

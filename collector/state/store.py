@@ -43,6 +43,11 @@ class Transition:
             object.__setattr__(self, "since", self.at)
 
 
+TROUBLE = frozenset({LinkState.DOWN, LinkState.UNREACHABLE, LinkState.ERROR,
+                     LinkState.DEGRADED})
+"""States whose start or end is logged at WARNING."""
+
+
 class LinkRecord:
     def __init__(self, site: Site, link: Link, now: float,
                  buckets: tuple[float, ...] = RTT_BUCKETS) -> None:
@@ -204,7 +209,9 @@ class StateStore:
                 site_record.state, site_record.since = new_site_state, since
         for t in transitions:
             what = f"link {t.site}/{t.link}" if t.link else f"site {t.site}"
-            log.info("%s is %s (was %s)", what, t.new.value, t.old.value)
+            # Outages and recoveries at WARNING: `journalctl -p warning` shows them.
+            level = logging.WARNING if {t.old, t.new} & TROUBLE else logging.INFO
+            log.log(level, "%s is %s (was %s)", what, t.new.value, t.old.value)
         return transitions
 
     def _parent_since(self, link: Link, now: float) -> float:

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.integration
 CATALOGUE = Path(__file__).parents[2] / "docs" / "metrics.md"
 HOSTS_HEADING = "## Host metrics from agents"
 SERVICES_HEADING = "## Service checks"
+RUNTIME_HEADING = "## The collector's own process"
 
 CONFIG = """
 collector: {listen: "127.0.0.1:%(port)d", data_dir: "%(tmp)s"}
@@ -68,10 +69,12 @@ def catalogue(section: str = "pantau") -> dict[str, tuple[str, set[str]]]:
     """Rows of the catalogue's Pantau table ("pantau"), its service checks ("services"), its
     SNMP objects table ("snmp") or its table of host metrics from agents ("hosts")."""
     head, _, snmp = CATALOGUE.read_text().partition("## SNMP objects")
+    head, _, runtime = head.partition(RUNTIME_HEADING)
     pantau, _, hosts = head.partition(HOSTS_HEADING)
     pantau, _, services = pantau.partition(SERVICES_HEADING)
     rows = {}
-    parts = {"pantau": pantau, "services": services, "snmp": snmp, "hosts": hosts}
+    parts = {"pantau": pantau, "services": services, "snmp": snmp, "hosts": hosts,
+             "runtime": runtime}
     for line in parts[section].splitlines():
         match = re.match(r"\| `([A-Za-z_0-9]+)` \|\s*(\w+)\s*\|[^|]*\|([^|]*)\|", line)
         if match:
@@ -137,8 +140,11 @@ def test_metrics_match_the_catalogue_both_ways(tmp_path):
         assert pantau == catalogue("pantau")
         hosts = {name: row for name, row in metrics.items() if name.startswith("node_")}
         assert hosts == catalogue("hosts")
+        runtime = {name: row for name, row in metrics.items()
+                   if name.startswith(("process_", "python_"))}
+        assert runtime == catalogue("runtime")
         mib = {name: row for name, row in metrics.items()
-               if not name.startswith(("pantau_", "node_", "probe_"))}
+               if not name.startswith(("pantau_", "node_", "probe_", "process_", "python_"))}
         snmp = {name: (kind.replace("untyped", "unknown"), labels)
                 for name, (kind, labels) in catalogue("snmp").items()}
         assert mib, "the router's MIB objects are missing"

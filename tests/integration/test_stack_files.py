@@ -62,7 +62,8 @@ def interpolated(text: str) -> str:
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        package = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}[name]
+        package = {"promtool": "prometheus", "amtool": "prometheus-alertmanager",
+                   "docker-compose": "docker-compose"}[name]
         pytest.skip(f"{name} not installed (Debian package {package}; scripts/test installs it)")
     return path
 
@@ -79,6 +80,20 @@ def test_compose_file_follows_the_compose_specification():
     validator_class.check_schema(schema)
     errors = sorted(validator_class(schema).iter_errors(compose()), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def test_debians_docker_compose_accepts_the_file_and_names_the_project_pantau():
+    """Debian 12's docker-compose is 1.29, which knows no top-level `name:`; both it and
+    Compose v2 take the project's name from .env."""
+    checked = run(tool("docker-compose"), "-f", str(COMPOSE), "config")
+    assert checked.returncode == 0, checked.stderr
+    named = run(tool("docker-compose"), "-f", str(COMPOSE), "config", "--volumes")
+    assert named.returncode == 0, named.stderr
+    assert "collector-data" in named.stdout.split()
+    env = dict(line.split("=", 1) for line in (ROOT / ".env").read_text().splitlines()
+               if line and not line.startswith("#"))
+    assert env["COMPOSE_PROJECT_NAME"] == "pantau"
+    assert "name" not in compose()
 
 
 def test_the_schema_rejects_what_compose_would_reject():

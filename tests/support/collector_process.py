@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import TextIO
 
 import yaml
 
@@ -29,11 +30,15 @@ class CollectorProcess:
     """``collector run`` on a config built from ``sections``; its log is kept in memory."""
 
     def __init__(self, sections: dict, workdir: Path | None = None, *, host: str = "127.0.0.1",
-                 ca_file: Path | None = None, open_files: int | None = None) -> None:
+                 ca_file: Path | None = None, open_files: int | None = None,
+                 journal: bool = False) -> None:
         """``host`` is the address to listen on; with ``ca_file`` the collector is reached
         over HTTPS (its certificate in ``sections``) and must be trusted by that CA; with
-        ``open_files`` it may open no more files than that (soft and hard limit)."""
+        ``open_files`` it may open no more files than that (soft and hard limit); with
+        ``journal`` its stderr is a stream JOURNAL_STREAM names, as systemd sets it for a
+        service whose output goes to the journal."""
         self._open_files = open_files
+        self._journal = journal
         sections = dict(sections)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pantau-test-"))
         self.port = free_port()
@@ -48,22 +53,35 @@ class CollectorProcess:
         self._context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self._log: list[str] = []
         self._process: subprocess.Popen[str] | None = None
+        self._stream: TextIO | None = None
 
     def start(self) -> CollectorProcess:
         limit = self._open_files
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("JOURNAL_STREAM", None)
+        output: int = subprocess.PIPE
+        reader = None
+        if self._journal:
+            reader, output = os.pipe()
+            status = os.fstat(output)
+            env["JOURNAL_STREAM"] = f"{status.st_dev}:{status.st_ino}"
         self._process = subprocess.Popen(
             [sys.executable, "-m", "collector", "run", "-c", str(self.config_path)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=output, stderr=subprocess.STDOUT, text=True, env=env,
             preexec_fn=None if limit is None else lambda: resource.setrlimit(
                 resource.RLIMIT_NOFILE, (limit, limit)))
+        if reader is not None:
+            os.close(output)
+            self._stream = os.fdopen(reader, encoding="utf-8", errors="replace")
+        else:
+            self._stream = self._process.stdout
         threading.Thread(target=self._read_log, daemon=True).start()
         wait_until(self._serving, timeout=15, what="the collector to serve /healthz")
         return self
 
     def _read_log(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        for line in self._process.stdout:
+        assert self._stream is not None
+        for line in self._stream:
             self._log.append(line.rstrip("\n"))
 
     def _serving(self) -> bool:
@@ -107,12 +125,14 @@ class CollectorProcess:
             self._process.kill()
             self._process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self, signum: int = signal.SIGTERM) -> int | None:
+        """Stop it with ``signum``; its exit code (None: it had to be killed)."""
         if self._process is None or self._process.poll() is not None:
-            return
-        self._process.send_signal(signal.SIGTERM)
+            return None if self._process is None else self._process.returncode
+        self._process.send_signal(signum)
         try:
-            self._process.wait(timeout=10)
+            return self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(timeout=10)
+            return None
