@@ -18,6 +18,7 @@ from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import Acknowledgement, OutageLog, outage_log_path
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig
+from collector.connections import ConnectionLimits
 from collector.errors import DataError
 from collector.exposition import (
     AgentCollector,
@@ -103,6 +104,7 @@ class CollectorApp:
             config.collector.listen_host,
             config.collector.listen_port,
             ssl_context=server_context(config.collector),
+            limits=ConnectionLimits(per_peer=config.collector.max_connections_per_client),
         )
         self._expose("http", ConnectionCollector(self.http.limits))
         self._storage: Storage | None = None

@@ -111,6 +111,9 @@ class CollectorSettings(_Model):
     log_level: LogLevel = LogLevel.INFO
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    max_connections_per_client: Annotated[int, Strict(), Field(ge=1, le=448)] = 32
+    """Connections the HTTP server holds at once from one address (agents behind one NAT
+    address share it); at most the 448 of 512 not kept for addresses that hold none."""
     timezone: TimeZoneName = "Asia/Makassar"
     """The office's zone: maintenance windows and report months are read in it (WITA)."""
     public_url: Annotated[str, Strict()] | None = None

@@ -1,12 +1,17 @@
 """The real collector on loopback, scraped over HTTP; the metric catalogue held both ways."""
 
 import asyncio
+import gzip
 import re
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.push import Outcome, Pusher
@@ -168,6 +173,40 @@ def test_counters_move_and_states_come_up(tmp_path):
         assert value(text, "pantau_link_state", site="opd", link="radio", state="up") == 1.0
         assert value(text, "pantau_link_state", site="opd", link="radio", state="down") == 0.0
         assert value(text, "pantau_site_state", site="core", state="up") == 1.0
+
+    asyncio.run(run_collector(tmp_path, check))
+
+
+def test_openmetrics_and_gzip_are_negotiated_as_prometheus_asks(tmp_path):
+    """Prometheus' own Accept header; the page must parse with the strict OpenMetrics parser
+    and hold what the text format holds."""
+    accept = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+              "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+
+    def get(url: str, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read(), dict(response.headers)
+
+    async def check(app, base):
+        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values()),
+                               timeout=10, what="a round of every site")
+        body, headers = await asyncio.to_thread(
+            get, base + "/metrics", {"Accept": accept, "Accept-Encoding": "gzip"})
+        assert headers["Content-Encoding"] == "gzip"
+        assert headers["Content-Type"].startswith("application/openmetrics-text; version=1.0.0")
+        text = gzip.decompress(body).decode()
+        assert text.endswith("# EOF\n") and text.count("# EOF") == 1
+        families = {f.name: f for f in openmetrics_families(text)}
+        plain, headers = await asyncio.to_thread(get, base + "/metrics", {})
+        assert "Content-Encoding" not in headers
+        assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        names = {f.name for f in text_string_to_metric_families(plain.decode())}
+        assert names == set(families)
+        rtt = families["pantau_icmp_rtt_seconds"]
+        assert rtt.type == "histogram"
+        assert {s.labels.get("le") for s in rtt.samples if s.name.endswith("_bucket")} >= {
+            "0.0005", "0.15", "0.5", "+Inf"}
 
     asyncio.run(run_collector(tmp_path, check))
 

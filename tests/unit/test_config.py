@@ -278,3 +278,17 @@ def test_demo_stays_on_loopback() -> None:
     assert all(t in ipaddress.ip_network("127.0.0.0/8") for t in targets)
     dual = [site for site in config.sites if len({link.parent for link in site.links}) > 1]
     assert dual, "the demo should show a site with two parents"
+
+
+def test_the_connections_one_address_may_hold_are_set_in_the_config(tmp_path):
+    from collector.app import CollectorApp
+
+    text = f"""
+collector: {{data_dir: "{tmp_path}", max_connections_per_client: 100}}
+sites:
+  - {{name: core, links: [{{name: lan, kind: fiber, targets: [127.0.0.1]}}]}}
+"""
+    assert CollectorApp(parse_config_text(text, "c.yml")).http.limits.per_peer == 100
+    with pytest.raises(ConfigError) as refused:
+        parse_config_text(text.replace("100", "449"), "c.yml")
+    assert "c.yml:2: collector.max_connections_per_client" in str(refused.value)
