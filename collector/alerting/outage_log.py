@@ -260,6 +260,7 @@ class OutageLog:
                             self.path, len(self._unwritten))
                 self._failing = None
             self._unwritten.clear()
+            self._told.clear()  # on disk now
             self.stats.unwritten = 0
             return True
 

@@ -56,7 +56,7 @@ class SnmpText:
     def __init__(self, state: SnmpState) -> None:
         self._state = state
         self._rendered: dict[tuple[str, str], _Rendered] = {}
-        self._labels: dict[tuple[str, str], tuple[LabelSet, list[str], list[str]]] = {}
+        self._labels: dict[tuple[str, str], tuple[LabelSet, list[str]]] = {}
 
     def families(self) -> Iterator[Family]:
         yield from self._polls()
@@ -82,12 +82,12 @@ class SnmpText:
         self._rendered = kept
         yield from families.values()
 
-    def _labels_of(self, key: tuple[str, str]) -> tuple[LabelSet, list[str], list[str]]:
+    def _labels_of(self, key: tuple[str, str]) -> tuple[LabelSet, list[str]]:
+        """A device's labels, and with each error kind, escaped once."""
         found = self._labels.get(key)
         if found is None:
             device = LabelSet(DEVICE_LABELS, list(key))
-            found = self._labels[key] = (device, [device.plus("kind", kind) for kind in KINDS],
-                                         KINDS)
+            found = self._labels[key] = (device, [device.plus("kind", kind) for kind in KINDS])
         return found
 
     def _polls(self) -> Iterator[Family]:
@@ -112,7 +112,7 @@ class SnmpText:
         reboots = Family("pantau_snmp_device_reboots", COUNTER,
                          "Restarts of the device (or its agent), seen as sysUpTime going back")
         for key, record in self._state.devices.items():
-            labels, by_kind, _ = self._labels_of(key)
+            labels, by_kind = self._labels_of(key)
             polls.add(labels, record.polls)
             requests.add(labels, record.requests)
             varbinds.add(labels, record.varbinds)
