@@ -1,4 +1,5 @@
-"""Command line: `collector run`, `collector check-config`, `collector test-email`,
+"""Command line: `collector run`, `collector check-config`, `collector reload`,
+`collector test-email`,
 `collector test-notify`, `collector ack`,
 `collector report`.
 
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("run", "probe the network and serve /metrics until stopped"),
         ("check-config", "validate the configuration and exit"),
+        ("reload", "validate the configuration, then have the running collector read it again"),
         ("test-email", "send one test mail through the configured mail server and exit"),
         ("test-notify", "send one test message on a channel (telegram, webhook, mail) and exit"),
         ("report", "write a month's availability report (CSV, HTML, PDF) and exit"),
@@ -202,7 +204,27 @@ def _report(config: CollectorConfig, month: tuple[int, int], out: str,
     return 0
 
 
-def _run(config: CollectorConfig) -> int:
+def _reload(config: CollectorConfig, path: str) -> int:
+    from collector.control import ControlError, request_reload
+
+    try:
+        outcome = request_reload(config.collector.data_dir)
+    except ControlError as err:
+        print(f"collector reload: {err}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    if not outcome.ok:
+        print(f"collector reload: the collector refused {path}; the config in force stays:",
+              file=sys.stderr)
+        for line in outcome.lines:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    print(f"{path}: reloaded")
+    for line in outcome.lines:
+        print(f"  {line}")
+    return 0
+
+
+def _run(config: CollectorConfig, config_path: str) -> int:
     import uvloop
 
     from collector.app import serve
@@ -212,7 +234,7 @@ def _run(config: CollectorConfig) -> int:
     try:
         # libuv's loop: the same asyncio, with less work per wake-up and per TLS handshake
         # (bench/service_check.py measures it on service checks).
-        uvloop.run(serve(config))
+        uvloop.run(serve(config, config_path))
     except PantauError as err:
         print(f"collector: cannot start: {err}", file=sys.stderr)
         return EXIT_CANNOT_START
@@ -229,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_CONFIG
     if args.command == "check-config":
         return _check_config(config, args.config)
+    if args.command == "reload":
+        return _reload(config, args.config)
     if args.command == "test-email":
         return _test_email(config, args.config, args.to)
     if args.command == "test-notify":
@@ -239,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ack(config, args.outage, args.by)
     if args.command == "report":
         return _report(config, args.month, args.out, args.format, args.site)
-    return _run(config)
+    return _run(config, args.config)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
 from collector.connections import ConnectionLimits, LimitedProtocol
 
 HealthCheck = Callable[[], tuple[bool, str]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MetricsPage = Callable[[str | None], tuple[bytes, str]]
 """The metrics for a request's Accept header: the body and its Content-Type."""
 
@@ -36,6 +37,32 @@ def build_http_app(page: MetricsPage, health: HealthCheck,
     app.router.add_get("/healthz", healthz)
     app.add_routes(list(routes))
     return app
+
+
+class RouteTable:
+    """Routes whose handlers a reload replaces: the paths are served from the start, each
+    request by the handler of the config in force when it arrives."""
+
+    def __init__(self, routes: Iterable[web.RouteDef]) -> None:
+        routes = list(routes)
+        self._handlers: dict[tuple[str, str], Handler] = {}
+        self._keys = [(route.method, route.path) for route in routes]
+        self.replace(routes)
+
+    def replace(self, routes: Iterable[web.RouteDef]) -> None:
+        handlers = {(route.method, route.path): route.handler for route in routes}
+        if sorted(handlers) != sorted(self._keys):
+            raise ValueError(f"routes differ: {sorted(handlers)} for {sorted(self._keys)}")
+        self._handlers = handlers
+
+    def defs(self) -> list[web.RouteDef]:
+        return [web.route(method, path, self._delegate((method, path)))
+                for method, path in self._keys]
+
+    def _delegate(self, key: tuple[str, str]) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self._handlers[key](request)
+        return handle
 
 
 HEADER_TIMEOUT = 10.0

@@ -114,19 +114,9 @@ class AlertEngine:
                  figures: LinkFigures, calendar: Calendar | None = None,
                  clock: Callable[[], float] = time.time,
                  topology: Topology | None = None) -> None:
-        self._config = config
-        self._settings = config.alerting
         self._log = outages
-        self._evidence = evidence
-        self._figures = figures
-        self._calendar = calendar
         self._clock = clock
-        self._topology = topology or Topology(config)
-        self._titles = {name: self._topology.title(name) for name in self._topology.names()}
-        self._service_titles = {(site.name, service.name): service.title
-                                for site in config.sites for service in site.services}
-        self._services = {(site.name, service.name): service
-                          for site in config.sites for service in site.services}
+        self._take_config(config, evidence, figures, calendar, topology or Topology(config))
         self._states: dict[Key, LinkState] = {}
         self._open: dict[Key, _Outage] = {}
         self._changes: dict[Key, deque[float]] = {}
@@ -148,6 +138,64 @@ class AlertEngine:
         """Batches that fell due before a restart and that the outbox may not have yet."""
         self._restore()
 
+    def _take_config(self, config: CollectorConfig, evidence: CauseJudge, figures: LinkFigures,
+                     calendar: Calendar | None, topology: Topology) -> None:
+        self._config = config
+        self._settings = config.alerting
+        self._evidence = evidence
+        self._figures = figures
+        self._calendar = calendar
+        self._topology = topology
+        self._titles = {name: topology.title(name) for name in topology.names()}
+        self._links = {(site.name, link.name) for site in config.sites for link in site.links}
+        self._service_titles = {(site.name, service.name): service.title
+                                for site in config.sites for service in site.services}
+        self._services = {(site.name, service.name): service
+                          for site in config.sites for service in site.services}
+
+    def reconfigure(self, config: CollectorConfig, evidence: CauseJudge, figures: LinkFigures,
+                    calendar: Calendar | None, topology: Topology) -> None:
+        """Go on with ``config`` (a reload). What it still has keeps its open outages, held
+        recoveries, flapping episodes and notifications waiting; what it no longer has is
+        forgotten (`_forget_removed`)."""
+        self._take_config(config, evidence, figures, calendar, topology)
+        self._forget_removed()
+
+    def _known(self, key: Key) -> bool:
+        site, link = key
+        return site in self._titles and (link is None or (site, link) in self._links)
+
+    def _forget_removed(self) -> None:
+        """Sites, links and services no longer in the config: their open outages are closed
+        in the log now (their end unknown: the collector stopped watching), their held
+        recoveries closed when they ended, and nothing is told of either; a "down" of theirs
+        still waiting is dropped. Notifications already decided about them still go."""
+        now = self._clock()
+        for key in [key for key in self._open if not self._known(key)]:
+            outage = self._open.pop(key)
+            self._log.close_outage(outage.id, max(now, outage.started_at))
+            log.warning("%s is no longer in the config: its outage #%d is closed now, told by "
+                        "no notification", "/".join(k for k in key if k), outage.id)
+        for key in [key for key in self._held if not self._known(key)]:
+            held = self._held.pop(key)
+            self._log.close_outage(held.outage.id, held.ended_at)
+        for service_key in [key for key in self._service_open if key not in self._services]:
+            outage = self._service_open.pop(service_key)
+            self._log.close_outage(outage.id, max(now, outage.started_at))
+            log.warning("service %s/%s is no longer in the config: its outage #%d is closed "
+                        "now, told by no notification", *service_key, outage.id)
+        for table in (self._states, self._changes, self._episode_start, self._episode_end,
+                      self._degraded_since):
+            for key in [key for key in table if not self._known(key)]:
+                del table[key]
+        for told in (self._flapping, self._degraded_told, self._errors_told):
+            told.difference_update({key for key in told if not self._known(key)})
+        for key in [key for key in self._slow_since if key not in self._services]:
+            del self._slow_since[key]
+        self._slow_told.intersection_update(self._services)
+        if self._group is not None:
+            self._group.downs = [key for key in self._group.downs if self._known(key)]
+
     def _restore(self) -> None:
         for outage in self._log.open_outages():
             if outage.service is not None:
@@ -158,6 +206,7 @@ class AlertEngine:
             self._open[(outage.site, outage.link)] = _Outage(
                 outage.id, outage.started_at, outage.planned, self._log.announced(outage.id),
                 outage.root_site, reminded_at=self._clock())
+        self._forget_removed()
         if self._open:
             log.info("%d outages still open from before the restart", len(self._open))
         self._restore_decided()

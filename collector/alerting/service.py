@@ -56,7 +56,9 @@ class AlertService:
                                   store, calendar, clock, store.topology)
         self._outages = outages
         self._silence = config.agents.silence
-        self._started_at = clock()
+        # Since when each agent has been watched: one not heard since is silent after
+        # agents.silence from there (the start, or the reload that added it).
+        self._watched_since = dict.fromkeys(ingest.registry.records, clock())
         # Agents whose silence was told: the only ones whose return is news.
         self._silent_told = outages.silences_told()
         # When an agent's silence was last held back (its site was out, or in maintenance):
@@ -68,6 +70,27 @@ class AlertService:
         self._handing: asyncio.Task[None] | None = None
         self._failing: str | None = None
         self.stats = HandOverStats()
+
+    def reconfigure(self, config: CollectorConfig, store: StateStore, snmp: SnmpState,
+                    ingest: AgentIngest, calendar: Calendar | None = None) -> None:
+        """Go on with ``config`` (a reload), keeping what is known of what it still has.
+        An agent added is watched from now; one removed is forgotten, and a silence told
+        of it is over without a word."""
+        now = self._clock()
+        with self._outages.transaction():
+            self._ingest = ingest
+            self._titles = {site.name: site.title for site in config.sites}
+            self._silence = config.agents.silence
+            self.engine.reconfigure(config, SiteEvidence(config, snmp, ingest.report_log),
+                                    store, calendar, store.topology)
+            agents = ingest.registry.records
+            self._watched_since = {name: self._watched_since.get(name, now) for name in agents}
+            for name in [name for name in self._silent_told if name not in agents]:
+                self._silent_told.discard(name)
+                self._outages.silence_over(name)
+            for table in (self._held_at, self._boot_times):
+                for name in [name for name in table if name not in agents]:
+                    del table[name]
 
     def transitions(self, transitions: list[Transition]) -> None:
         if transitions:
@@ -175,7 +198,8 @@ class AlertService:
                         EventKind.AGENT_BACK, now, record.site, title, agent=name))
             elif name not in self._silent_told:
                 # Not up: no live report for agents.silence, or none at all since the start.
-                waited_from = max(self._started_at if record.live_at is None else 0.0,
+                waited_from = max(self._watched_since[name] if record.live_at is None
+                                  else 0.0,
                                   self._held_at.get(name, 0.0))
                 if now - waited_from >= self._silence:
                     if self.engine.on_notification(Notification(

@@ -90,10 +90,20 @@ class MetricsPage:
         self._parts = [_Part("errors", _collector(self.errors))]
 
     def add(self, name: str, source: Source) -> None:
-        """Serve ``source``'s families as part ``name``."""
+        """Serve ``source``'s families as part ``name`` (in place of the part of that name,
+        if there is one: a reload's)."""
         self.errors.counts.setdefault(name, 0)
-        self._parts.append(_Part(name, _text(source) if isinstance(source, TextSource)
-                                 else _collector(source)))
+        part = _Part(name, _text(source) if isinstance(source, TextSource)
+                     else _collector(source))
+        places = [i for i, each in enumerate(self._parts) if each.name == name]
+        if places:
+            self._parts[places[0]] = part
+        else:
+            self._parts.append(part)
+
+    def remove(self, name: str) -> None:
+        """Serve part ``name`` no more."""
+        self._parts = [part for part in self._parts if part.name != name]
 
     def render(self, accept: str | None) -> tuple[bytes, str]:
         """The page and its Content-Type, for a request's Accept header."""

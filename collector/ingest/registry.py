@@ -58,6 +58,19 @@ class AgentRegistry:
         self.rejected = dict.fromkeys(Rejection.ALL, 0)
         self._unknown_logged: set[str] = set()
 
+    def adopt(self, old: AgentRegistry) -> None:
+        """Take over from ``old`` (before a reload) the agents this config still has (a new
+        token or site included): their reports, sequence numbers and counts."""
+        for name, record in self.records.items():
+            before = old.records.get(name)
+            if before is not None:
+                if before.client.token != record.client.token:
+                    log.info("agent %s: a new token is in force", name)
+                before.client = record.client
+                self.records[name] = before
+        self.rejected = old.rejected
+        self._unknown_logged = old._unknown_logged
+
     def get(self, name: str) -> AgentRecord | None:
         return self.records.get(name)
 

@@ -53,7 +53,7 @@ class ReportLog:
     def __init__(self, path: Path, retention: float,
                  clock: Callable[[], float] = time.time) -> None:
         self.path = path
-        self._retention = retention
+        self.retention = retention
         self._clock = clock
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
@@ -90,7 +90,7 @@ class ReportLog:
         now = self._clock()
         with self._lock:
             cursor = self._conn().execute("DELETE FROM reports WHERE received_at < ?",
-                                          (now - self._retention,))
+                                          (now - self.retention,))
         self._pruned_at = now
         return cursor.rowcount
 

@@ -49,10 +49,21 @@ class AgentIngest:
     """The push routes, the agent registry they feed and the report log they write."""
 
     def __init__(self, config: CollectorConfig, clock: Callable[[], float] = time.time,
-                 body_timeout: float = BODY_TIMEOUT) -> None:
+                 body_timeout: float = BODY_TIMEOUT,
+                 previous: AgentIngest | None = None) -> None:
+        """``previous``: the ingest of the config before a reload, whose report log, agents'
+        records and counts this one takes over."""
         self.settings = config.agents
         self._body_timeout = body_timeout
         self.registry = AgentRegistry(config.agents, clock)
+        if previous is not None:
+            self.registry.adopt(previous.registry)
+            self.report_log = previous.report_log
+            self.report_log.retention = config.agents.retention
+            self._executor = previous._executor
+            self._locks = {name: previous._locks.get(name) or asyncio.Lock()
+                           for name in self.registry.records}
+            return
         self.report_log = ReportLog(config.collector.data_dir / REPORT_LOG_FILE,
                                     config.agents.retention, clock)
         # SQLite calls leave the event loop for this one thread, which keeps their order.

@@ -48,7 +48,8 @@ class MailOutbox:
 
     def __init__(self, box: Outbox, channel: MailChannel | None) -> None:
         self.box = box
-        self._channel = channel
+        self.channel = channel
+        """Replaced by a reload that changes the mail settings."""
 
     @property
     def path(self) -> Path:
@@ -88,7 +89,7 @@ class MailOutbox:
 
     def stats(self) -> OutboxStats:
         stats = self.box.stats().get(NAME)
-        failures = dict(self._channel.failures) if self._channel is not None else {}
+        failures = dict(self.channel.failures) if self.channel is not None else {}
         if stats is None:
             return OutboxStats(0, 0, 0, failures)
         return OutboxStats(stats.pending, stats.sent, stats.failed, failures,

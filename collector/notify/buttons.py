@@ -67,6 +67,19 @@ class AckButtons:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="telegram-buttons")
 
+    async def reconfigure(self, channel: TelegramChannel, config: CollectorConfig) -> None:
+        """Go on with ``config`` (a reload): its chats, language and zone; with ``channel``
+        replaced (new settings of the bot), reading on from what Telegram has not had
+        confirmed."""
+        self._chats = {str(chat) for chats in config.telegram.groups.values() for chat in chats}
+        self._words = WORDS[config.mail.language]
+        self._zone = config.collector.zone
+        self._poll = max(1, int(config.telegram.poll_timeout))
+        if channel is not self._channel:
+            await self.stop()
+            self._channel, self._down, self._offset = channel, None, None
+            await self.start()
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

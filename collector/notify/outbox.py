@@ -150,32 +150,69 @@ class Outbox:
 
     async def open(self) -> None:
         await asyncio.to_thread(self._store.open)
-        for name, state in self._channels.items():
-            state.stats.pending = await asyncio.to_thread(self._store.count, name,
-                                                          MessageStatus.PENDING)
-            state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
-                                                                    name)
-            state.stats.last_sent_at = await asyncio.to_thread(self._store.last_sent, name)
-            if state.stats.pending:
-                log.info("%s: %d messages from before the restart wait to be sent", name,
-                         state.stats.pending)
+        for state in self._channels.values():
+            await self._count(state, "before the restart")
+
+    async def _count(self, state: _ChannelState, since: str) -> None:
+        name = state.channel.name
+        state.stats.pending = await asyncio.to_thread(self._store.count, name,
+                                                      MessageStatus.PENDING)
+        state.stats.oldest_pending_at = await asyncio.to_thread(self._store.oldest_pending,
+                                                                name)
+        state.stats.last_sent_at = await asyncio.to_thread(self._store.last_sent, name)
+        if state.stats.pending:
+            log.info("%s: %d messages from %s wait to be sent", name, state.stats.pending,
+                     since)
 
     async def start(self) -> None:
         """Open the file and start a delivery task per channel."""
         await self.open()
-        for name, state in self._channels.items():
-            state.task = asyncio.create_task(self._run(state), name=f"outbox-{name}")
+        for state in self._channels.values():
+            self._start(state)
+
+    def _start(self, state: _ChannelState) -> None:
+        state.task = asyncio.create_task(self._run(state), name=f"outbox-{state.channel.name}")
 
     async def stop(self) -> None:
         """Stop delivering and close the file; a message being sent stays pending."""
         for state in self._channels.values():
-            state.channel.abort()
-            if state.task is not None:
-                state.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await state.task
-                state.task = None
+            await self._halt(state)
         await asyncio.to_thread(self._store.close)
+
+    @staticmethod
+    async def _halt(state: _ChannelState) -> None:
+        state.channel.abort()
+        if state.task is not None:
+            state.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await state.task
+            state.task = None
+
+    async def reconfigure(self, channels: Sequence[Channel], first: float,
+                          maximum: float) -> None:
+        """Deliver with ``channels`` from now on (a reload). A channel given again (the
+        same object) goes on as it was, a sending under way included; one replaced is
+        stopped (what it was sending stays pending) and its replacement goes on with its
+        messages; the messages of one removed wait in the file until it is enabled again."""
+        self._first, self._max = first, maximum
+        wanted = {channel.name: channel for channel in channels}
+        for name in list(self._channels):
+            if wanted.get(name) is self._channels[name].channel:
+                continue
+            state = self._channels[name]
+            await self._halt(state)
+            if name not in wanted:
+                del self._channels[name]
+                log.info("%s is no longer enabled: %d messages wait in the outbox", name,
+                         state.stats.pending)
+                continue
+            state.channel, state.down, state.attempts, state.retry_at = wanted[name], None, 0, None
+            state.message_retry_at.clear()
+            self._start(state)
+        for name in wanted.keys() - self._channels.keys():
+            state = self._channels[name] = _ChannelState(wanted[name])
+            await self._count(state, "before it was enabled")
+            self._start(state)
 
     async def enqueue(self, messages: Sequence[Message]) -> int:
         """Store ``messages`` (committed together when this returns), then have them sent;

@@ -80,6 +80,16 @@ class SnmpState:
             for site in config.sites for device in site.devices}
         self.events: deque[RebootEvent] = deque(maxlen=_MAX_EVENTS)
 
+    def adopt(self, old: SnmpState) -> None:
+        """Take over from ``old`` (before a reload) the devices this config still polls:
+        their last polls, counts and uptimes; and the reboots seen."""
+        for key, record in self.devices.items():
+            before = old.devices.get(key)
+            if before is not None:
+                before.device = record.device
+                self.devices[key] = before
+        self.events = old.events
+
     def record(self, poll: DevicePoll) -> RebootEvent | None:
         record = self.devices[(poll.site, poll.device)]
         previous_error = record.error

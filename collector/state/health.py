@@ -94,6 +94,12 @@ class LinkHealth:
         self.loss_before_cut: float | None = None
         self.rtt_before_cut: float | None = None
 
+    def reconfigure(self, settings: StateSettings) -> None:
+        """Judge by ``settings`` from here on, keeping the verdict and the rounds seen."""
+        if settings.window != self.settings.window:
+            self._window = deque(self._window, maxlen=settings.window)
+        self.settings = settings
+
     def forget(self) -> None:
         """Drop the verdict: its rounds said nothing while its parent was down."""
         self.state = LinkState.UNKNOWN

@@ -145,6 +145,16 @@ class ServiceState:
             (site.name, service.name): ServiceRecord(site.name, service, now)
             for site in config.sites for service in site.services}
 
+    def adopt(self, old: ServiceState) -> None:
+        """Take over from ``old`` (before a reload) the services this config still checks:
+        their states, streaks and counts; a changed one is judged by its new settings from
+        its next check on."""
+        for key, record in self.services.items():
+            before = old.services.get(key)
+            if before is not None:
+                before.service = record.service
+                self.services[key] = before
+
     def record(self, result: ServiceResult) -> ServiceTransition | None:
         """Fold one check in; the change of state it made, if any."""
         record = self.services[(result.site, result.service)]

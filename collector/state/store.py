@@ -75,6 +75,8 @@ class SiteRecord:
         self.last_round_at: float | None = None
         self.last_round_duration: float | None = None
         self.rounds = 0
+        self.watched_since = now
+        """When the collector began to watch it (its start, or the reload that added it)."""
 
 
 def site_state_of(link_states: list[LinkState]) -> LinkState:
@@ -106,6 +108,29 @@ class StateStore:
             (s.name, link.name): LinkRecord(s, link, now, buckets)
             for s in self._order for link in s.links
         }
+
+    def adopt(self, old: StateStore) -> None:
+        """Take over from ``old`` (the store of the config before a reload) what it knew
+        of the sites and links this config still has: their states, streaks and windows,
+        and the ping totals behind the counters of the targets they still ping. A changed
+        link keeps its verdict and is judged by its new settings from the next round on."""
+        for name, record in self.sites.items():
+            before = old.sites.get(name)
+            if before is not None:
+                before.site = record.site
+                self.sites[name] = before
+        for key, record in self.links.items():
+            before = old.links.get(key)
+            if before is None:
+                continue
+            before.site, before.link = record.site, record.link
+            before.health.reconfigure(record.link.state)
+            # The totals of a target go on while it is pinged with the same histogram.
+            before.targets = {
+                target: kept if (kept := before.targets.get(target)) is not None
+                and kept.bounds == fresh.bounds else fresh
+                for target, fresh in record.targets.items()}
+            self.links[key] = before
 
     def _parent_reachable(self, link: Link) -> bool:
         return link.parent is None or self.sites[link.parent].state.reachable

@@ -25,7 +25,7 @@ from tests.support.collector_process import CollectorProcess
 from tests.support.config_fixtures import ROOT
 from tests.support.dns_server import DnsServer
 from tests.support.metrics import samples, scrape, value
-from tests.support.smtp_server import PASSWORD, USERNAME, SmtpServer
+from tests.support.smtp_server import SmtpServer, mail_section
 from tests.support.snmpd import BENCH_V3_USER, SnmpAgent, free_udp_port
 from tests.support.telegram_api import BotApiServer, parse_html
 from tests.support.tls import make_pki
@@ -144,12 +144,7 @@ def lab(tmp_path_factory):
                          "reminder_interval": 0},
             "agents": {"silence": "3s", "clients": [
                 {"name": "opd1-server", "site": "opd1", "token": TOKEN}]},
-            "mail": {"enabled": True, "from": "pantau@kominfo.test", "language": "en",
-                     "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "starttls",
-                              "username": USERNAME, "password": PASSWORD,
-                              "ca_file": str(pki.ca_file), "timeout": "2s"},
-                     "retry": {"first": "300ms", "max": "1s"},
-                     "groups": {"central": ["noc@kominfo.test"]}},
+            "mail": mail_section(smtp, pki.ca_file),
             "telegram": {"enabled": True, "token": TG_TOKEN, "api_url": telegram.url,
                          "groups": {"central": [TG_CHAT]}},
             "webhook": {"enabled": True, "endpoints": {

@@ -189,8 +189,12 @@ def test_openmetrics_and_gzip_are_negotiated_as_prometheus_asks(tmp_path):
             return response.read(), dict(response.headers)
 
     async def check(app, base):
-        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values()),
-                               timeout=10, what="a round of every site")
+        # Both pages are to hold the same families: the devices' MIB objects are there
+        # from their first poll.
+        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values())
+                               and all(d.last_success is not None
+                                       for d in app.snmp_state.devices.values()),
+                               timeout=10, what="a round of every site, a poll of every device")
         body, headers = await asyncio.to_thread(
             get, base + "/metrics", {"Accept": accept, "Accept-Encoding": "gzip"})
         assert headers["Content-Encoding"] == "gzip"

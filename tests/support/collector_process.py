@@ -39,21 +39,34 @@ class CollectorProcess:
         service whose output goes to the journal."""
         self._open_files = open_files
         self._journal = journal
-        sections = dict(sections)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="pantau-test-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        collector = {"listen": f"{host}:{self.port}",
-                     "data_dir": str(self.workdir / "data"), "log_level": "info",
-                     **sections.pop("collector", {})}
-        config = {"collector": collector, **sections}
+        self._host = host
         self.config_path = self.workdir / "collector.yml"
-        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        self.write_config(sections)
         reach = "127.0.0.1" if host in ("0.0.0.0", "127.0.0.1") else host
         self.base = f"{'https' if ca_file else 'http'}://{reach}:{self.port}"
         self._context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self._log: list[str] = []
         self._process: subprocess.Popen[str] | None = None
         self._stream: TextIO | None = None
+
+    def write_config(self, sections: dict) -> None:
+        """Write its config from ``sections`` (again, before a reload): its port and data
+        directory stay."""
+        sections = dict(sections)
+        collector = {"listen": f"{self._host}:{self.port}",
+                     "data_dir": str(self.workdir / "data"), "log_level": "info",
+                     **sections.pop("collector", {})}
+        config = {"collector": collector, **sections}
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def command(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+        """``collector ARGS -c CONFIG``, as a user runs it beside the running collector."""
+        return subprocess.run([sys.executable, "-m", "collector", *args, "-c",
+                               str(self.config_path)], capture_output=True, text=True,
+                              timeout=timeout, check=False)
 
     def start(self) -> CollectorProcess:
         limit = self._open_files

@@ -13,6 +13,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -24,6 +25,17 @@ from tests.support.waiting import wait_until
 
 USERNAME = "pantau"
 PASSWORD = "kata-sandi-uji"
+
+
+def mail_section(server: SmtpServer, ca_file: Path) -> dict[str, Any]:
+    """The collector's `mail` section sending through ``server`` (STARTTLS, AUTH; its
+    certificate from the CA in ``ca_file``), quickly retried, to a central group."""
+    return {"enabled": True, "from": "pantau@kominfo.test", "language": "en",
+            "smtp": {"host": "127.0.0.1", "port": server.port, "security": "starttls",
+                     "username": USERNAME, "password": PASSWORD, "ca_file": str(ca_file),
+                     "timeout": "2s"},
+            "retry": {"first": "300ms", "max": "1s"},
+            "groups": {"central": ["noc@kominfo.test"]}}
 
 
 @dataclass(frozen=True)

@@ -474,3 +474,58 @@ def test_a_slow_service_in_a_maintenance_window_is_not_told(world):
     engine = make()
     calendar.sites.add("opd")
     assert checks_every_10s(engine, clock, 120, duration=1.5) == []
+
+
+def reconfigured(engine, text):
+    """``engine`` going on with the config ``text`` (a reload)."""
+    from collector.topology import Topology
+
+    config = parse_config_text(text, "test.yml")
+    engine.reconfigure(config, Judge(), Figures(), None, Topology(config))
+    return config
+
+
+WITHOUT_HOTSPOT_A = CONFIG.replace(
+    "  - name: hotspot-a\n    links: [{name: radio, kind: wireless, parent: relay, "
+    "targets: [192.0.2.4]}]\n", "")
+
+
+def test_a_reload_keeps_an_outage_of_a_site_still_configured_and_its_one_recovery(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    change(engine, clock, "opd", S.UP, S.DOWN)
+    assert [n.kind for n in run_for(engine, clock, 15)] == [EventKind.DOWN]
+    [outage] = log.open_outages()
+    reconfigured(engine, WITHOUT_HOTSPOT_A)
+    assert run_for(engine, clock, 60) == []
+    assert [o.id for o in log.open_outages()] == [outage.id]
+    change(engine, clock, "opd", S.DOWN, S.UP)
+    sent = run_for(engine, clock, 30)
+    assert [(n.kind, n.site, n.outage_id) for n in sent] == [
+        (EventKind.RECOVERED, "opd", outage.id)]
+
+
+def test_a_reload_that_removes_a_site_in_an_outage_closes_it_and_tells_nobody(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    change(engine, clock, "hotspot-a", S.UP, S.DOWN)
+    assert [n.kind for n in run_for(engine, clock, 15)] == [EventKind.DOWN]
+    change(engine, clock, "hotspot-b", S.UP, S.DOWN)  # its "down" still waits in the window
+    reconfigured(engine, WITHOUT_HOTSPOT_A.replace("hotspot-b", "hotspot-c"))
+    assert log.open_outages() == []
+    assert run_for(engine, clock, 3600 * 3) == []
+    closed = {o.site: o for o in log.between(0, clock.now + 1)}
+    assert closed["hotspot-a"].ended_at == pytest.approx(clock.now - 3600 * 3, abs=16)
+    assert closed["hotspot-b"].ended_at is not None
+
+
+def test_a_restart_with_a_site_gone_from_the_config_closes_its_outage(world):
+    make, clock, log, _, _ = world
+    engine = make()
+    change(engine, clock, "hotspot-a", S.UP, S.DOWN)
+    run_for(engine, clock, 15)
+    log.flush(force=True)
+    restarted = AlertEngine(parse_config_text(WITHOUT_HOTSPOT_A, "test.yml"), log, Judge(),
+                            Figures(), None, clock)
+    assert log.open_outages() == []
+    assert run_for(restarted, clock, 3600 * 2) == []
