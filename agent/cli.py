@@ -1,4 +1,4 @@
-"""Command line of the Pantau agent: run, check, status, install, uninstall.
+"""Command line of the Pantau agent: run, check, status, install, uninstall, bundle.
 
 Only ``run`` stays in memory for long, so each command imports what it needs when it runs,
 and ``run`` reads its arguments without argparse (0.4 MiB of memory).
@@ -47,11 +47,25 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Write the config (mode 0600) and a hardened "
                                   "systemd unit, then enable and start the service.")
     install.add_argument("--collector", required=True, help="collector URL, https://host:9147")
-    install.add_argument("--token", required=True, help="this agent's token")
+    token = install.add_mutually_exclusive_group(required=True)
+    token.add_argument("--token-file", metavar="FILE",
+                       help="file holding this agent's token (as `collector agents add` "
+                            "writes it)")
+    token.add_argument("--token", metavar="TOKEN",
+                       help="this agent's token; '-' reads it from standard input (a token "
+                            "written here shows in the process list and shell history)")
     install.add_argument("--name", required=True, help="this agent's name in the collector")
     install.add_argument("--site", help="the site the collector places this agent in")
     install.add_argument("--interval", default="15s", help="time between reports (15s)")
     install.add_argument("--ca-file", help="CA certificate that signed the collector's")
+    bundle = commands.add_parser(
+        "bundle", help="write the agent as one file for servers without internet access",
+        description="Write a zipapp holding the agent and psutil for x86_64 and aarch64: "
+        "copy it to a server and run it with its python3 (3.8 or later).")
+    bundle.add_argument("--out", default="pantau-agent.pyz", help="file to write "
+                        "(default: pantau-agent.pyz)")
+    bundle.add_argument("--wheels", metavar="DIR", help="take psutil's wheels from DIR "
+                        "instead of downloading them with pip")
     for command in (install, commands.add_parser(
             "uninstall", help="stop the service, remove its unit and config",
             description="Stop and disable the service, remove its unit and config. The spool "
@@ -72,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command in ("install", "uninstall"):
             return _install(args)
+        if args.command == "bundle":
+            from agent.bundle import main as bundle
+
+            return bundle(args.out, args.wheels)
         if args.command == "status":
             return _status(args.config)
         command, config_path = args.command, args.config
@@ -203,9 +221,35 @@ def _status(config_path: str) -> int:
     return 0 if ok else EXIT_FAILED
 
 
+def _token(args: argparse.Namespace) -> str | None:
+    """The token of ``agent install``: from --token-file, standard input (--token -) or the
+    command line; None (after saying why) when there is none."""
+    if args.token_file is not None:
+        try:
+            with open(args.token_file, encoding="utf-8") as file:
+                token = file.read(65536).strip()
+        except (OSError, UnicodeDecodeError) as err:
+            print(f"agent install: --token-file: cannot read {args.token_file}: {err}",
+                  file=sys.stderr)
+            return None
+        where = f"--token-file: {args.token_file}"
+    elif args.token == "-":
+        token = sys.stdin.readline().strip()
+        where = "--token -: standard input"
+    else:
+        token = args.token.strip()
+        where = "--token"
+        print("agent: warning: a token given on the command line shows in the process list "
+              "and the shell history; --token-file FILE or --token - do not", file=sys.stderr)
+    if not token or any(ch.isspace() for ch in token):
+        print(f"agent install: {where}: expected the token alone, on one line",
+              file=sys.stderr)
+        return None
+    return token
+
+
 def _install(args: argparse.Namespace) -> int:
     import re
-    import subprocess
 
     from agent import install
     from agent.config import parse_config_text
@@ -221,9 +265,12 @@ def _install(args: argparse.Namespace) -> int:
             print("agent: cannot find the installed agent command for the unit's ExecStart",
                   file=sys.stderr)
             return EXIT_FAILED
+        token = _token(args)
+        if token is None:
+            return EXIT_BAD_CONFIG
         text = "\n".join(f"{key} = {value}" for key, value in (
             ("collector", args.collector), ("name", args.name), ("site", args.site),
-            ("token", args.token), ("interval", args.interval), ("ca_file", args.ca_file))
+            ("token", token), ("interval", args.interval), ("ca_file", args.ca_file))
             if value is not None)
         try:
             config = parse_config_text(text, "agent install", environ={})
@@ -239,23 +286,9 @@ def _install(args: argparse.Namespace) -> int:
             print(f"agent: warning: the CA file {config.ca_file} does not exist",
                   file=sys.stderr)
         plan = install.plan_install(config, executable, args.root)
-    if args.dry_run:
-        sys.stdout.write(install.describe(plan))
-        return 0
-    if not plan.changes:
-        print("nothing to change: already installed as requested" if args.command == "install"
-              else "nothing to remove")
-        return 0
-    steps: list[str] = []
-    try:
-        install.apply(plan, steps)
-    except (OSError, subprocess.SubprocessError) as err:
-        print("\n".join(steps), file=sys.stderr)
-        print(f"agent: {args.command} failed: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    print("\n".join(steps))
-    return 0
+    from pantau_units import carry_out
 
+    return carry_out(plan, "agent", args.command, args.dry_run, secret_keys=("token",))
 
 if __name__ == "__main__":
     sys.exit(main())

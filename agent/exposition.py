@@ -19,7 +19,9 @@ def render(samples: list[Sample]) -> str:
     for name, group in by_name.items():
         family = FAMILY_BY_NAME.get(name)
         if family is not None:
-            base = name.removesuffix("_total") if family.type == "counter" else name
+            # Not str.removesuffix: the agent runs on Python 3.8.
+            base = name[:-len("_total")] if family.type == "counter" and \
+                name.endswith("_total") else name
             lines += [f"# HELP {base} {family.help}", f"# TYPE {base} {family.type}"]
         for _, labels, value in group:
             text = ",".join(f'{key}="{_escape(val)}"' for key, val in labels.items())

@@ -11,7 +11,7 @@ import socket
 import time
 from collections import namedtuple
 from collections.abc import Callable
-from enum import StrEnum
+from enum import Enum
 
 from agent import __version__
 from agent.config import split_url
@@ -20,7 +20,8 @@ from agent.report import CONTENT_ENCODING, CONTENT_TYPE
 from pantau_wire.agent_report import CHECK_PATH, PUSH_PATH, SENT_AT_HEADER, SITE_HEADER, Rejection
 
 
-class Outcome(StrEnum):
+class Outcome(str, Enum):
+    # str and Enum rather than StrEnum (3.11): the agent runs on the Pythons of old servers.
     STORED = "stored"
     DUPLICATE = "duplicate"
     CHECKED = "checked"
@@ -31,6 +32,9 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"
     TLS_ERROR = "tls_error"
     SERVER_ERROR = "server_error"
+
+    def __str__(self) -> str:
+        return self.value
 
     @property
     def finished(self) -> bool:

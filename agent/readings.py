@@ -14,8 +14,14 @@ from collections.abc import Callable
 
 from agent.log import Log
 
-Sample = tuple[str, dict[str, str], float]
-"""``(name, labels, value)``: the shape a sample has in a report."""
+# For annotations only: the agent loads no typing module, and runs on Pythons (3.8) whose
+# tuple cannot be subscripted.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    Sample = tuple[str, dict[str, str], float]
+    """``(name, labels, value)``: the shape a sample has in a report."""
+else:
+    Sample = tuple
 
 CPU_MODES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 

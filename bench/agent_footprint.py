@@ -6,8 +6,10 @@ Starts, all on loopback:
      and installed into a fresh virtual environment of --python, by default the
      distribution's python3 as on an OPD server; its ``agent run``, the command the systemd
      unit starts), then as the tests run it (``python -m agent`` from this
-     tree, an editable install). RSS once settled, CPU per report (kernel scheduler
-     statistics over --reports reports, divided by the reports the collector stored);
+     tree, an editable install), then as its one-file bundle (`agent bundle`) run by
+     ``--python -I`` and by CPython 3.8 where there is one. RSS once settled, CPU per report
+     (kernel scheduler statistics over --reports reports, divided by the reports the
+     collector stored);
   2. Debian's prometheus-node-exporter, twice: with its default collectors, and with only the
      collectors that produce what the agent sends; RSS idle after --settle seconds, then CPU
      per scrape over --scrapes scrapes and RSS after them;
@@ -291,6 +293,16 @@ def main() -> int:
                  measure_agent(collector, ca_file, [sys.executable, "-m", "agent"],
                                workdir / "editable-run", args.reports, args.interval)),
             ]
+            # The one-file bundle, as an offline OPD server runs it: by its python3, and by
+            # the oldest CPython the agent supports where this machine has one.
+            bundle = workdir / "pantau-agent.pyz"
+            subprocess.run([str(Path(sys.executable).parent / "agent"), "bundle", "--out",
+                            str(bundle)], check=True, timeout=600, stdout=subprocess.DEVNULL)
+            for python in dict.fromkeys([args.python, *old_pythons()]):
+                agents.append((f"agent bundled ({_version(python)} -I)",
+                               measure_agent(collector, ca_file, [python, "-I", str(bundle)],
+                                             workdir / f"bundle-run-{len(agents)}",
+                                             args.reports, args.interval)))
             floor = measure_floor(deployed.with_name("python"), collector, ca_file)
         finally:
             collector.stop_process()
@@ -319,6 +331,14 @@ def main() -> int:
     print(f"floor: RSS / zabbix-agent2 idle {floor / zabbix['rss']:.2f}, / node_exporter idle "
           f"{floor / node_all['idle']:.2f}")
     return 0
+
+
+def old_pythons() -> list[str]:
+    """CPython 3.8 (the oldest the agent supports), where this machine has one."""
+    import glob
+
+    return sorted(glob.glob("/root/.pyenv/versions/3.8*/bin/python3"))[:1] or [
+        path for path in (shutil.which("python3.8"),) if path]
 
 
 def default_python() -> str:

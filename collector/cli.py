@@ -1,4 +1,5 @@
 """Command line: `collector run`, `collector check-config`, `collector reload`,
+`collector agents add|list|remove|rotate`, `collector install|uninstall`,
 `collector test-email`,
 `collector test-notify`, `collector ack`,
 `collector report`.
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 
 from collector import __version__
 from collector.config import CollectorConfig, load_config
+from collector.enrolment import EnrolmentError
 from collector.errors import ConfigError, PantauError
 
 DEFAULT_CONFIG = "/etc/pantau/collector.yml"
@@ -37,13 +39,35 @@ def _parser() -> argparse.ArgumentParser:
         ("test-notify", "send one test message on a channel (telegram, webhook, mail) and exit"),
         ("report", "write a month's availability report (CSV, HTML, PDF) and exit"),
         ("ack", "record that someone has an outage in hand: no more reminders for it"),
+        ("install", "install the collector as a hardened systemd service for this config"),
+        ("uninstall", "stop the collector's service and remove its unit (data and config stay)"),
     ):
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        command.add_argument(
-            "-c", "--config", default=os.environ.get("PANTAU_CONFIG", DEFAULT_CONFIG),
-            help=f"configuration file (default: $PANTAU_CONFIG or {DEFAULT_CONFIG})")
+        _config_option(commands.add_parser(name, help=help_text, description=help_text))
     commands.choices["test-email"].add_argument(
         "--to", metavar="ADDRESS", help="send to this address (default: mail.groups.central)")
+    for name in ("install", "uninstall"):
+        commands.choices[name].add_argument(
+            "--root", default="/", help="install into this directory instead (no systemctl)")
+        commands.choices[name].add_argument(
+            "--dry-run", action="store_true", help="print every file and command, change "
+            "nothing")
+    agents = commands.add_parser(
+        "agents", help="enrol the agencies' agents: add, list, remove, rotate their tokens",
+        description="Enrol agents: each has a token file in agents.directory (agents.d beside "
+        "the config); the running collector reloads after each change. No token is printed.")
+    actions = agents.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="a new agent, its token file, and how to install it")
+    add.add_argument("name", metavar="NAME", help="the agent's name (e.g. bappeda-server)")
+    add.add_argument("--site", required=True, metavar="SITE", help="the site its server is at")
+    listing = actions.add_parser("list", help="every agent, where its token is, and its rotation")
+    remove = actions.add_parser("remove", help="an enrolled agent's token file away")
+    remove.add_argument("name", metavar="NAME")
+    rotate = actions.add_parser("rotate", help="a new token; the old one is taken a while more")
+    rotate.add_argument("name", metavar="NAME")
+    for action in (add, listing, remove, rotate):
+        _config_option(action)
+    rotate.add_argument("--grace", default="24h", type=_duration, metavar="DURATION",
+                        help="how long the old token is still taken (default: 24h)")
     test_notify = commands.choices["test-notify"]
     test_notify.add_argument("--channel", required=True,
                              choices=("telegram", "webhook", "mail"))
@@ -64,6 +88,23 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--site", metavar="NAME",
                         help="the report of this one site alone, e.g. for the agency's head")
     return parser
+
+
+def _config_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-c", "--config", default=os.environ.get("PANTAU_CONFIG", DEFAULT_CONFIG),
+        help=f"configuration file (default: $PANTAU_CONFIG or {DEFAULT_CONFIG})")
+
+
+def _duration(text: str) -> float:
+    from pydantic_core import PydanticCustomError
+
+    from collector.config.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except PydanticCustomError as err:
+        raise argparse.ArgumentTypeError(err.message()) from None
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -224,6 +265,90 @@ def _reload(config: CollectorConfig, path: str) -> int:
     return 0
 
 
+def _agents(config: CollectorConfig, path: str, args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from collector import enrolment
+    from collector.control import ControlError, request_reload
+
+    config_path = Path(path)
+    if args.action == "list":
+        rows = enrolment.entries(config, config_path)
+        if not rows:
+            print("no agents (collector agents add NAME --site SITE enrols one)")
+        for entry in rows:
+            where = str(entry.enrolled) if entry.enrolled else f"{path} (agents.clients)"
+            until = entry.previous_until
+            rotation = "" if until is None or until.timestamp() < time.time() else (
+                f"; old token taken until {until.isoformat(timespec='minutes')}")
+            print(f"{entry.name:24} {entry.site:20} {where}{rotation}")
+        return 0
+    try:
+        if args.action == "add":
+            token_file = enrolment.add(config, config_path, args.name, args.site)
+            print(f"agent {args.name} enrolled at site {args.site}; its token is in "
+                  f"{token_file} (keep it secret: it is the agent's password)")
+        elif args.action == "rotate":
+            token_file = enrolment.rotate(config, config_path, args.name, args.grace)
+            print(f"agent {args.name} has a new token in {token_file}; the old one is taken "
+                  f"for {args.grace / 3600:g} h more, while the server gets the new one")
+        else:
+            enrolment.remove(config, config_path, args.name)
+            print(f"agent {args.name} removed: its token is no longer taken")
+    except EnrolmentError as err:
+        print(f"collector agents {args.action}: {err}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except OSError as err:
+        print(f"collector agents {args.action}: {err}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    try:
+        outcome = request_reload(config.collector.data_dir)
+    except ControlError as err:
+        print(f"the running collector was not reloaded ({err}); it takes the change at its "
+              "next start or `collector reload`")
+    else:
+        print("the running collector has reloaded" if outcome.ok else
+              "the running collector refused the config: " + "; ".join(outcome.lines))
+    if args.action != "remove":
+        name = args.name
+        site = next(e.site for e in enrolment.entries(load_config(path), config_path)
+                    if e.name == name)
+        print(f"\nOn the agency's server, with {token_file.name} copied beside you "
+              f"(scp, a USB stick):\n  {enrolment.install_command(config, name, site, token_file)}")
+    return 0
+
+
+def _install(config: CollectorConfig | None, path: str, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from collector import service
+    from pantau_units import carry_out
+
+    if os.geteuid() != 0 and args.root == "/" and not args.dry_run:
+        print(f"collector {args.command}: needs root (or --root DIR, or --dry-run)",
+              file=sys.stderr)
+        return EXIT_CANNOT_START
+    if config is None:
+        plan = service.plan_uninstall(args.root)
+    else:
+        executable = service.collector_executable()
+        if executable is None:
+            print("collector install: cannot find the installed collector command for the "
+                  "unit's ExecStart", file=sys.stderr)
+            return EXIT_CANNOT_START
+        if not config.collector.data_dir.is_absolute():
+            print(f"collector install: collector.data_dir must be an absolute path for a "
+                  f"service (got {config.collector.data_dir}; the default is "
+                  f"{service.STATE_DIRECTORY})", file=sys.stderr)
+            return EXIT_BAD_CONFIG
+        plan = service.plan_install(config, Path(path), executable, args.root)
+        if args.root == "/" and not service.readable_by_service(Path(path)):
+            print(f"collector install: warning: {path} is not readable by the service's user "
+                  f"{service.USER}: chgrp {service.USER} {path} && chmod 0640 {path}",
+                  file=sys.stderr)
+    return carry_out(plan, "collector", args.command, args.dry_run)
+
 def _run(config: CollectorConfig, config_path: str) -> int:
     import uvloop
 
@@ -235,10 +360,7 @@ def _run(config: CollectorConfig, config_path: str) -> int:
         # libuv's loop: the same asyncio, with less work per wake-up and per TLS handshake
         # (bench/service_check.py measures it on service checks).
         uvloop.run(serve(config, config_path))
-    except PantauError as err:
-        print(f"collector: cannot start: {err}", file=sys.stderr)
-        return EXIT_CANNOT_START
-    except OSError as err:
+    except (PantauError, OSError) as err:
         print(f"collector: cannot start: {err}", file=sys.stderr)
         return EXIT_CANNOT_START
     return 0
@@ -246,6 +368,8 @@ def _run(config: CollectorConfig, config_path: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "uninstall":
+        return _install(None, args.config, args)
     config = _load(args.config)
     if config is None:
         return EXIT_BAD_CONFIG
@@ -253,6 +377,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_config(config, args.config)
     if args.command == "reload":
         return _reload(config, args.config)
+    if args.command == "agents":
+        return _agents(config, args.config, args)
+    if args.command == "install":
+        return _install(config, args.config, args)
     if args.command == "test-email":
         return _test_email(config, args.config, args.to)
     if args.command == "test-notify":

@@ -29,6 +29,11 @@ def agent_problems(config: CollectorConfig) -> list[tuple[Loc, str]]:
             problems.append(((*where, "token"), f"the same token as agents.clients"
                              f"[{tokens[token]}] (each agent needs its own)"))
         tokens.setdefault(token, i)
+        if (client.previous_token is None) != (client.previous_until is None):
+            given, missing = (("previous_token", "previous_until")
+                              if client.previous_until is None
+                              else ("previous_until", "previous_token"))
+            problems.append(((*where, given), f"needs {missing} as well"))
     if agents.expire <= agents.silence:
         silence, expire = format_duration(agents.silence), format_duration(agents.expire)
         problems.append((("agents", "expire"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import re
+from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from collector.config.durations import PositiveDuration, rule_error
 from collector.config.names import Name
@@ -39,6 +41,18 @@ class AgentClient(_Model):
     name: Name
     site: Name
     token: SecretValue
+    previous_token: SecretValue | None = None
+    """The token before a rotation, taken too until ``previous_until``."""
+    previous_until: AwareDatetime | None = None
+
+    def accepts(self, token: str, now: float) -> bool:
+        """Whether ``token`` is this agent's (compared in constant time)."""
+        given = token.encode()
+        if hmac.compare_digest(given, self.token.reveal().encode()):
+            return True
+        return (self.previous_token is not None and self.previous_until is not None
+                and now < self.previous_until.timestamp()
+                and hmac.compare_digest(given, self.previous_token.reveal().encode()))
 
 
 class AgentsSettings(_Model):
@@ -51,3 +65,6 @@ class AgentsSettings(_Model):
     retention: PositiveDuration = 30 * 86400.0
     """How long the report log keeps each report."""
     clients: tuple[AgentClient, ...] = ()
+    directory: Path = Path("agents.d")
+    """Agents enrolled by `collector agents add`: ``SITE/NAME.token`` files, relative to the
+    config file's directory; read with the config (and at every reload)."""

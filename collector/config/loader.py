@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from collector.config.checks import cross_check
+from collector.config.enrolled import with_enrolled
 from collector.config.model import CollectorConfig
 from collector.config.yaml_model import parse_yaml_model
 from collector.errors import ConfigError
@@ -20,7 +21,8 @@ def load_config(path: str | Path) -> CollectorConfig:
         raise ConfigError([f"{source}: cannot read the file: {exc.strerror}"]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{source}: cannot read the file: not UTF-8 ({exc.reason})"]) from None
-    return parse_config_text(text, source)
+    # The agents enrolled beside it (`collector agents add`) belong to it.
+    return with_enrolled(parse_config_text(text, source), Path(path))
 
 
 def parse_config_text(text: str, source_name: str) -> CollectorConfig:

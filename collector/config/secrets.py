@@ -61,14 +61,14 @@ def load_secret(written: object) -> Secret:
         return Secret(value)
     if isinstance(written, dict) and list(written) == ["file"] and isinstance(written["file"], str):
         path = Path(written["file"])
-        value = _read_secret_file(path)
+        value = read_secret_file(path)
         if not value:
             raise rule_error(f"{path} is empty")
         return Secret(value)
     raise rule_error("expected a secret: a string, {env: VARIABLE} or {file: /path}")
 
 
-def _read_secret_file(path: Path) -> str:
+def read_secret_file(path: Path) -> str:
     """The file's text, stripped. Only a regular file of at most MAX_FILE bytes: a pipe with
     no writer would block the start, a device such as /dev/urandom would never end."""
     try:

@@ -13,7 +13,6 @@ is inflated here, not by the server, with a cap on what comes in and on what it 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import math
 import time
 import zlib
@@ -54,6 +53,7 @@ class AgentIngest:
         """``previous``: the ingest of the config before a reload, whose report log, agents'
         records and counts this one takes over."""
         self.settings = config.agents
+        self._clock = clock
         self._body_timeout = body_timeout
         self.registry = AgentRegistry(config.agents, clock)
         if previous is not None:
@@ -125,9 +125,8 @@ class AgentIngest:
         if record is None:
             raise Rejected(Rejection.UNKNOWN_AGENT, f"no agent {quote(name)} is configured")
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expected = record.client.token.reveal().encode()
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                                 expected):
+        if scheme.lower() != "bearer" or not record.client.accepts(token.strip(),
+                                                                   self._clock()):
             raise Rejected(Rejection.BAD_TOKEN, f"wrong or missing bearer token for {name}")
         site = request.headers.get(SITE_HEADER)
         # Without the header the configured site holds; with it, both must agree.

@@ -193,7 +193,8 @@ class Outbox:
         """Deliver with ``channels`` from now on (a reload). A channel given again (the
         same object) goes on as it was, a sending under way included; one replaced is
         stopped (what it was sending stays pending) and its replacement goes on with its
-        messages; the messages of one removed wait in the file until it is enabled again."""
+        messages; those pending on one removed wait in the file until it is enabled again
+        (what is decided while it is not is kept as a record, as always)."""
         self._first, self._max = first, maximum
         wanted = {channel.name: channel for channel in channels}
         for name in list(self._channels):

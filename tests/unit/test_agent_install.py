@@ -63,10 +63,11 @@ def test_a_changed_setting_or_mode_updates_only_that_file(tmp_path):
     assert [f.action for f in loosened.files] == ["update", "unchanged"]
 
 
-def test_dry_run_shows_every_file_in_full_and_writes_nothing(tmp_path):
+def test_dry_run_shows_every_file_in_full_but_the_token_and_writes_nothing(tmp_path):
     text = install.describe(install.plan_install(config(), EXECUTABLE, str(tmp_path)))
     assert f"would create {tmp_path}/etc/pantau/agent.conf (mode 0600):" in text
-    assert "    token = t0ken" in text
+    assert "    token = <secret>" in text
+    assert "t0ken" not in text
     assert f"    ExecStart={EXECUTABLE} run --config %d/agent.conf" in text
     assert list(tmp_path.iterdir()) == []
 

@@ -203,3 +203,45 @@ def test_a_message_for_a_channel_not_configured_is_kept_as_a_record(tmp_path):
         await outbox.stop()
 
     run(scenario)
+
+
+def test_a_reload_keeps_a_channel_given_again_and_hands_a_replaced_ones_messages_on(tmp_path):
+    async def scenario():
+        outbox, channels, _ = make(tmp_path, "mail", "telegram")
+        await outbox.start()
+        try:
+            mail, old_telegram = channels["mail"], channels["telegram"]
+            old_telegram.outcome = lambda m: DeliveryError("connect", "down")
+            await outbox.enqueue([message("telegram", "-1001", "k1")])
+            await async_wait_until(lambda: old_telegram.calls, timeout=5,
+                                   what="the old bot tried")
+            # Telegram's settings change (a new bot token), mail's do not; a webhook is added.
+            new_telegram, webhook = FakeChannel("telegram"), FakeChannel("webhook")
+            await outbox.reconfigure([mail, new_telegram, webhook], 30, 300)
+            assert mail.aborted == 0 and old_telegram.aborted == 1
+            await async_wait_until(lambda: new_telegram.calls == [("-1001", "k1")],
+                                   timeout=5, what="the new bot sent what waited")
+            await outbox.enqueue([message("mail", "noc@example.org", "k2"),
+                                  message("webhook", "https://hook.test/a", "k2")])
+            await async_wait_until(lambda: mail.calls and webhook.calls, timeout=5,
+                                   what="mail and the webhook sent")
+            # Telegram disabled while a message of its waits: that one stays pending, and
+            # goes when Telegram is back; one decided meanwhile is a record, never sent.
+            new_telegram.outcome = lambda m: DeliveryError("connect", "down")
+            await outbox.enqueue([message("telegram", "-1002", "k3")])
+            await async_wait_until(lambda: ("-1002", "k3") in new_telegram.calls, timeout=5,
+                                   what="k3 tried")
+            await outbox.reconfigure([mail, webhook], 30, 300)
+            assert "telegram" not in outbox.stats()
+            await outbox.enqueue([message("telegram", "-1003", "k4")])
+            assert outbox.status_of("telegram", "k4") is MessageStatus.NOT_SENT
+            back = FakeChannel("telegram")
+            await outbox.reconfigure([mail, webhook, back], 30, 300)
+            await async_wait_until(lambda: back.calls == [("-1002", "k3")], timeout=5,
+                                   what="k3 sent once Telegram is back")
+            assert outbox.status_of("telegram", "k3") is MessageStatus.SENT
+            assert outbox.status_of("telegram", "k4") is MessageStatus.NOT_SENT
+        finally:
+            await outbox.stop()
+
+    run(scenario)
