@@ -74,8 +74,13 @@ def build(out: Path, wheels: dict[str, Path], version: str) -> Path:
     manifest = {"agent": __version__, "psutil": version, "wheels": {
         machine: {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         for machine, path in wheels.items()}}
+    start = (Path(agent.__file__).parent / "bundle_main.py").read_text(encoding="utf-8")
+    if "\nMANIFEST = None\n" not in start:
+        raise RuntimeError("bundle_main.py has no 'MANIFEST = None' line to fill in")
+    start = start.replace("\nMANIFEST = None\n", "\nMANIFEST = " + json.dumps(
+        manifest, indent=4, sort_keys=True) + "\n", 1)
     entries: list[tuple[str, bytes]] = [
-        ("__main__.py", (Path(agent.__file__).parent / "bundle_main.py").read_bytes()),
+        ("__main__.py", start.encode()),
         ("bundle.json", json.dumps(manifest, indent=2, sort_keys=True).encode()),
         *((name, path.read_bytes()) for name, path in _sources()),
         *((f"wheels/{path.name}", path.read_bytes()) for path in wheels.values()),

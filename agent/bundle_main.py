@@ -11,16 +11,14 @@ SHA-256 the bundle records) and put on the path. Run with the system's python3:
 Stdlib only, and no syntax or library newer than the oldest Python the agent supports.
 """
 
-import hashlib
-import json
 import os
-import platform
-import shutil
 import sys
-import tempfile
-import zipfile
 
-MANIFEST = "bundle.json"
+# Only what every start needs is imported here: the modules that unpack the wheel are
+# imported the one time they are needed (each costs the agent's memory for good).
+MANIFEST = None
+"""The agent's and psutil's versions and psutil's wheels with their SHA-256: written here by
+`agent bundle`."""
 MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
@@ -39,6 +37,11 @@ def unpack(archive, wheel):
     target = os.path.join(cache_root(), "psutil-" + wheel["sha256"][:16])
     if os.path.isfile(os.path.join(target, ".complete")):
         return target
+    import hashlib
+    import shutil
+    import tempfile
+    import zipfile
+
     os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".unpacking-", dir=os.path.dirname(target))
     try:
@@ -66,13 +69,12 @@ def unpack(archive, wheel):
 
 def main():
     archive = os.path.dirname(os.path.abspath(__file__))
-    with zipfile.ZipFile(archive) as bundle:
-        manifest = json.loads(bundle.read(MANIFEST).decode("utf-8"))
-    machine = MACHINES.get(platform.machine().lower())
-    wheel = manifest["wheels"].get(machine) if machine else None
+    wheels = MANIFEST["wheels"]
+    machine = os.uname().machine
+    wheel = wheels.get(MACHINES.get(machine.lower(), ""))
     if wheel is None:
         raise SystemExit("pantau-agent: this bundle holds psutil for {}, not for {}".format(
-            " and ".join(sorted(manifest["wheels"])), platform.machine()))
+            " and ".join(sorted(wheels)), machine))
     sys.path.insert(0, unpack(archive, wheel))
     from agent.cli import main as agent_main
 

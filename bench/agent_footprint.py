@@ -305,7 +305,7 @@ def main() -> int:
                                              args.reports, args.interval)))
             floor = measure_floor(deployed.with_name("python"), collector, ca_file)
         finally:
-            collector.stop_process()
+            collector.stop()
         node_all = measure_node_exporter(args.scrapes, args.settle)
         node_same = measure_node_exporter(args.scrapes, args.settle, SAME_COLLECTORS)
         zabbix = measure_zabbix(workdir, args.settle)

@@ -296,7 +296,7 @@ class CollectorApp:
             for line in changes:
                 log.info("reload: %s", line)
             if later:
-                log.warning("reload: %s take effect when the collector is started again",
+                log.warning("reload: %s: in force from the collector's next start",
                             ", ".join(later))
             return self._reloaded(True, changes)
 
