@@ -5,6 +5,7 @@ the reload, not from the start."""
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from tests.e2e.test_alerting import Mailbox
 from tests.support.agent_process import AgentProcess
 from tests.support.collector_process import CollectorProcess
+from tests.support.metrics import samples
 from tests.support.smtp_server import SmtpServer, mail_section
 from tests.support.tls import make_pki
 from tests.support.waiting import wait_until
@@ -117,3 +119,34 @@ def told(box: Mailbox) -> str:
     return "\n".join(part.get_payload(decode=True).decode("utf-8", "replace")
                      for mail in box.mails() for part in mail.walk()
                      if part.get_content_type() == "text/plain")
+
+
+def test_reloads_under_way_while_agents_push_lose_and_refuse_nothing(lab):
+    smtp, collector, agents, sections = lab
+    wait_until(lambda: all_up(collector, AGENTS), timeout=30, what="seven agents up")
+    box = Mailbox(smtp)
+    other = {**sections, "sites": [*sections["sites"], {
+        "name": "opd", "title": "OPD", "interval": "500ms",
+        "links": [{"name": "lo", "kind": "fiber", "targets": ["127.0.0.2"]}]}]}
+    before = {name: reports(collector, name) for name in AGENTS}
+    # Ten reloads back and forth, as fast as they come, while seven agents push every 0.2 s.
+    for number in range(10):
+        collector.write_config(other if number % 2 == 0 else sections)
+        os.kill(collector.pid, signal.SIGHUP)
+        wait_until(lambda n=number: collector.value("pantau_config_reloads_total",
+                                                    result="success") == n + 1,
+                   timeout=20, what=f"reload {number + 1} done")
+    wait_past_silence(collector, AGENTS)
+    rejected = [s for s in samples(collector.metrics())
+                if s.name == "pantau_agent_pushes_rejected_total" and s.value]
+    assert rejected == []
+    for name in AGENTS:
+        assert reports(collector, name) > before[name]
+    # Through ten swaps of the push route, no report was taken twice (an answer lost in a
+    # swap would have the agent send it again).
+    for agent in agents:
+        assert collector.value("pantau_agent_duplicate_reports_total",
+                               agent=agent.workdir.name) == 0.0
+    assert box.mails() == []
+    assert "Traceback" not in collector.log
+    assert collector.value("pantau_config_last_reload_successful") == 1.0
