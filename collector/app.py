@@ -22,7 +22,7 @@ from collector.alerting.outage_log import Acknowledgement, OutageLog, outage_log
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig, load_config
 from collector.config.changes import channel_settings, describe, needing_restart
-from collector.connections import ConnectionLimits
+from collector.connections import FILE_LIMIT, ConnectionLimits
 from collector.control import ReloadOutcome, remove_pid, write_outcome, write_pid
 from collector.errors import ConfigError, DataError, PantauError
 from collector.exposition import (
@@ -404,10 +404,6 @@ def _prepare_data_dir(path: Path) -> None:
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataError(f"collector.data_dir {path}: not writable by this user "
                         f"(uid {os.getuid()})")
-
-
-FILE_LIMIT = 65536
-"""Open files the collector asks for: sockets of probes and clients, its databases."""
 
 
 def raise_file_limit() -> None:

@@ -342,6 +342,13 @@ def _install(config: CollectorConfig | None, path: str, args: argparse.Namespace
                   f"service (got {config.collector.data_dir}; the default is "
                   f"{service.STATE_DIRECTORY})", file=sys.stderr)
             return EXIT_BAD_CONFIG
+        hidden = service.hidden_paths(executable, path, config.collector.data_dir)
+        if hidden:
+            print(f"collector install: the service cannot reach {', '.join(hidden)}: /home, "
+                  "/root and /run/user are hidden from it. Install Pantau, its config and "
+                  "data_dir elsewhere, e.g. python3 -m venv /opt/pantau, /etc/pantau, "
+                  "/var/lib/pantau", file=sys.stderr)
+            return EXIT_BAD_CONFIG
         plan = service.plan_install(config, Path(path), executable, args.root)
         if args.root == "/" and not service.readable_by_service(Path(path)):
             print(f"collector install: warning: {path} is not readable by the service's user "

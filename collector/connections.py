@@ -24,6 +24,9 @@ PER_PEER = 32
 RESERVED = 64
 """Of TOTAL, kept for peers that hold no connection yet."""
 LOG_EVERY = 60.0
+FILE_LIMIT = 65536
+"""Open files the collector asks for (its unit's LimitNOFILE too): sockets of probes and
+clients, its databases."""
 
 
 @dataclass

@@ -16,8 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from collector.app import FILE_LIMIT
 from collector.config import CollectorConfig, SocketMode
+from collector.connections import FILE_LIMIT
 from pantau_units import (
     SANDBOX,
     Plan,
@@ -78,6 +78,20 @@ def collector_executable(argv0: str | None = None) -> str | None:
     if os.path.basename(argv0) == "collector" and os.path.isfile(argv0):
         return os.path.abspath(argv0)
     return shutil.which("collector")
+
+
+HIDDEN = ("/home", "/root", "/run/user")
+"""What the unit hides from the service (ProtectHome=yes)."""
+
+
+def hidden_paths(*paths: Path | str) -> list[str]:
+    """Those of ``paths`` the service could not reach: under /home, /root or /run/user."""
+    found = []
+    for path in paths:
+        resolved = os.path.realpath(path)
+        if any(resolved == top or resolved.startswith(top + "/") for top in HIDDEN):
+            found.append(str(path))
+    return found
 
 
 def ping_sockets_allowed(range_path: str = PING_GROUP_RANGE, user: str = USER) -> bool:

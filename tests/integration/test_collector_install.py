@@ -130,3 +130,11 @@ def test_uninstall_removes_the_unit_and_leaves_the_rest(installed):
     assert not (installed / UNIT).exists()
     assert (installed / SYSUSERS).exists()
     assert collector("uninstall", "--root", str(installed)).stdout == "nothing to remove\n"
+
+
+def test_a_config_or_data_dir_the_service_cannot_reach_is_refused(tmp_path, config_path):
+    config_path.write_text(CONFIG.replace("/var/lib/pantau", "/root/pantau-data"))
+    done = collector("install", "-c", str(config_path), "--root", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert "the service cannot reach /root/pantau-data" in done.stderr
+    assert not (tmp_path / "r").exists()
