@@ -21,7 +21,7 @@ from collector.alerting.notifications import Notification
 from collector.alerting.outage_log import Acknowledgement, OutageLog, outage_log_path
 from collector.alerting.service import AlertService
 from collector.config import CollectorConfig, load_config
-from collector.config.changes import channel_settings, describe, needing_restart
+from collector.config.changes import channel_settings, describe, keeping, needing_restart
 from collector.connections import FILE_LIMIT, ConnectionLimits
 from collector.control import ReloadOutcome, remove_pid, write_outcome, write_pid
 from collector.errors import ConfigError, DataError, PantauError
@@ -35,10 +35,12 @@ from collector.exposition.connections import ConnectionCollector
 from collector.exposition.page import MetricsPage, Source
 from collector.exposition.reloads import ReloadCollector, ReloadStats
 from collector.exposition.runtime import runtime_collectors
+from collector.exposition.satellites import SatelliteCollector
 from collector.exposition.storage import Storage, StorageCollector
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, RouteTable, build_http_app
 from collector.ingest import AgentIngest
+from collector.ingest.satellites import SatelliteIngest
 from collector.mail import MailChannel, MailOutbox, SmtpSender, render
 from collector.mail.legacy import move_old_mails
 from collector.notify import FILE_NAME as OUTBOX_FILE
@@ -48,8 +50,9 @@ from collector.notify.outbox import Channel
 from collector.notify.outbox import Outbox as ChannelOutbox
 from collector.notify.routing import channel_messages
 from collector.notify.telegram import TelegramChannel
-from collector.probes import Probe, ProbeContext, Recorder, Scheduled
+from collector.probes import Probe, ProbeContext, Recorder, Scheduled, WireForm
 from collector.probes import kinds as probe_kinds
+from collector.satellite import Forwarder
 from collector.scheduler import ProbeScheduler
 from collector.snmp.state import SnmpState
 from collector.state import StateStore
@@ -71,6 +74,12 @@ class _Parts:
     context: ProbeContext
     targets: list[Scheduled]
     probes: dict[str, tuple[Probe, Recorder]]
+    """The kinds this collector checks itself."""
+    recorders: dict[str, Recorder]
+    """Every kind with something to check, here or by a satellite."""
+    remote: dict[tuple[str, str], Scheduled]
+    """What satellites check, by (kind, site)."""
+    wires: dict[str, WireForm]
     expositions: dict[str, Source]
     calendar: MaintenanceCalendar
     channel_list: list[Channel]
@@ -103,6 +112,12 @@ class CollectorApp:
         self._take(parts, None)
         self.ingest = AgentIngest(config, clock=clock)
         self._expose("agents", AgentCollector(self.ingest.registry))
+        self.satellites = SatelliteIngest(config, parts.remote, parts.wires,
+                                          self._record_remote, clock=clock)
+        self._expose("satellites", SatelliteCollector(lambda: self.satellites))
+        # A satellite sends what it finds to the core; the core tells people.
+        self.forwarder = Forwarder(config.core, parts.wires, clock=clock) \
+            if config.core is not None else None
         mail = config.mail
         # One outbox for every channel. Mail disabled still keeps every mail in it, as a
         # record of what was said.
@@ -139,15 +154,27 @@ class CollectorApp:
         context = ProbeContext(config, store, snmp_state, clock, ledger=self.ledger)
         targets: list[Scheduled] = []
         probes: dict[str, tuple[Probe, Recorder]] = {}
+        recorders: dict[str, Recorder] = {}
+        remote: dict[tuple[str, str], Scheduled] = {}
+        wires: dict[str, WireForm] = {}
         modules: list[str] = []
         for name, kind in probe_kinds().items():
             scheduled = kind.schedule(config)
-            if scheduled:
-                targets += scheduled
-                probes[name] = kind.build(context)
-                if kind.exposition is not None and kind.exposition not in modules:
-                    # Kinds may share one (http and tcp: the services' metrics).
-                    modules.append(kind.exposition)
+            if not scheduled:
+                continue
+            own = [target for target in scheduled if target.satellite is None]
+            probe, recorder = kind.build(context)
+            recorders[name] = recorder
+            if own:
+                targets += own
+                probes[name] = (probe, recorder)
+            if kind.wire is not None:
+                wires[name] = kind.wire
+                remote.update({(name, target.spec.site): target for target in scheduled
+                               if target.satellite is not None})
+            if kind.exposition is not None and kind.exposition not in modules:
+                # Kinds may share one (http and tcp: the services' metrics).
+                modules.append(kind.exposition)
         expositions = {module.rsplit(".", 1)[1]:
                        importlib.import_module(module).build_collector(context)
                        for module in modules}
@@ -162,8 +189,9 @@ class CollectorApp:
             channel_list = [kept.get(channel.name, channel) for channel in channel_list]
             mail_channel = next((each for each in channel_list
                                  if isinstance(each, MailChannel)), None)
-        return _Parts(config, store, snmp_state, context, targets, probes, expositions,
-                      MaintenanceCalendar(config), channel_list, mail_channel)
+        return _Parts(config, store, snmp_state, context, targets, probes, recorders, remote,
+                      wires, expositions, MaintenanceCalendar(config), channel_list,
+                      mail_channel)
 
     def _take(self, parts: _Parts, old: _Parts | None) -> None:
         """Put ``parts`` in force, with what ``old``'s knew of what is still configured."""
@@ -187,7 +215,7 @@ class CollectorApp:
             self._expose(name, exposition)
 
     def _routes(self) -> list[web.RouteDef]:
-        return [*self.ingest.routes(),
+        return [*self.ingest.routes(), *self.satellites.routes(),
                 *status_routes(self.store, self.config, clock=self._clock,
                                services=self.context.services,
                                acknowledgements=self._acknowledgements)]
@@ -208,20 +236,20 @@ class CollectorApp:
         self.context.ledger = self.ledger
         self._expose("availability", AvailabilityCollector(
             self.config, self.outages, self.ledger, self.calendar, clock=self._clock))
-        self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
-                                     self.outages, self.notify, calendar=self.calendar,
-                                     clock=self._clock)
-        ledger = self.ledger
-        self._storage = Storage(self.alerting.stats, self.outages.stats,
-                                lambda: ledger.write_failures)
-        telegram = next((each for each in self._channel_list
-                         if isinstance(each, TelegramChannel)), None)
-        if telegram is not None and self.config.telegram.acknowledge:
-            self.buttons = AckButtons(telegram, self.channels, self.outages, self.config,
-                                      clock=self._clock)
-            await self.buttons.start()
+        if self.forwarder is None:
+            self.alerting = AlertService(self.config, self.store, self.snmp_state, self.ingest,
+                                         self.outages, self.notify, calendar=self.calendar,
+                                         clock=self._clock)
+            ledger = self.ledger
+            self._storage = Storage(self.alerting.stats, self.outages.stats,
+                                    lambda: ledger.write_failures)
+            await self._reconfigure_buttons(self.config)
+        else:
+            # A satellite: the core evaluates what it finds and tells people.
+            await self.forwarder.start()
         await self.http.start()
-        await self.alerting.start()
+        if self.alerting is not None:
+            await self.alerting.start()
         self.scheduler.start()
         settings = self.config.collector
         host = settings.listen_host
@@ -261,11 +289,8 @@ class CollectorApp:
                 return self._reloaded(True, ["the config has not changed"])
             later = needing_restart(old.config, config)
             if later:
-                # The listening socket and the files stay as they were opened.
-                config = config.model_copy(update={"collector": config.collector.model_copy(
-                    update={path.split(".", 1)[1]: getattr(old.config.collector,
-                                                           path.split(".", 1)[1])
-                            for path in later})})
+                # The listening socket, the files and the role stay as they were opened.
+                config = keeping(old.config, config, later)
             async with self.scheduler.paused(RELOAD_WAIT):
                 try:
                     parts = self._make(config, self)
@@ -277,6 +302,9 @@ class CollectorApp:
                 self._take(parts, old)
                 self.ingest = AgentIngest(config, clock=self._clock, previous=self.ingest)
                 self._expose("agents", AgentCollector(self.ingest.registry))
+                self.satellites = SatelliteIngest(config, parts.remote, parts.wires,
+                                                  self._record_remote, clock=self._clock,
+                                                  previous=self.satellites)
                 self.routes.replace(self._routes())
                 self.http.limits.per_peer = config.collector.max_connections_per_client
                 if self.alerting is not None:
@@ -333,6 +361,8 @@ class CollectorApp:
         if self.buttons is not None:
             await self.buttons.stop()
         await self.channels.stop()
+        if self.forwarder is not None:
+            await self.forwarder.stop()
         if self.ledger is not None:
             self.ledger.close()
         for probe, _ in self.probes.values():
@@ -349,6 +379,14 @@ class CollectorApp:
             # A check must never take the scheduler down with it.
             log.exception("%s failed", target.title)
             return
+        if self.alerting is not None:
+            self.alerting.outcome(outcome)
+        if self.forwarder is not None:
+            await self.forwarder.send(target.kind, result)
+
+    def _record_remote(self, kind: str, result: object) -> None:
+        """A satellite's result, evaluated as one of this collector's own."""
+        outcome = self.parts.recorders[kind].record(result)
         if self.alerting is not None:
             self.alerting.outcome(outcome)
 
@@ -375,6 +413,8 @@ class CollectorApp:
         now = self._clock()
         late = []
         for name, record in self.store.sites.items():
+            if record.site.satellite is not None:
+                continue  # a satellite's rounds: its silence is not this collector's health
             last = record.last_round_at or record.watched_since
             if now - last > 3 * record.site.interval + self.config.icmp.jitter:
                 late.append(name)

@@ -12,6 +12,7 @@ EXAMPLE_SECRETS = {
     "PANTAU_SMTP_PASSWORD": "example-smtp-password",
     "PANTAU_TELEGRAM_TOKEN": "123456:example-bot-token",
     "PANTAU_WEBHOOK_SECRET": "example-webhook-secret",
+    "PANTAU_SATELLITE_TOKEN_MAMUJU": "example-satellite-token",
 }
 for _name, _value in EXAMPLE_SECRETS.items():
     os.environ.setdefault(_name, _value)

@@ -16,13 +16,14 @@ from pydantic import BaseModel
 from collector.config.model import CollectorConfig
 
 AT_RESTART = ("collector.listen", "collector.data_dir", "collector.tls_cert_file",
-              "collector.tls_key_file")
+              "collector.tls_key_file", "core")
 """Settings a reload cannot change in a running collector: they take effect at its next
 start."""
 
-_TOLD_APART = frozenset({"agents.clients", "mail.groups", "mail.enabled", "mail.smtp",
-                         "mail.sender", "mail.retry", "telegram", "webhook"})
-"""Named one by one (agents, groups) or as channels, not as settings."""
+_TOLD_APART = frozenset({"agents.clients", "satellites.clients", "mail.groups",
+                         "mail.enabled", "mail.smtp", "mail.sender", "mail.retry", "telegram",
+                         "webhook"})
+"""Named one by one (agents, satellites, groups) or as channels, not as settings."""
 
 
 def _fields(model: BaseModel) -> dict[str, Any]:
@@ -69,6 +70,8 @@ def describe(old: CollectorConfig, new: CollectorConfig) -> list[str]:
     lines = _named("sites", {s.name: s for s in old.sites}, {s.name: s for s in new.sites})
     lines += _named("agents", {a.name: a for a in old.agents.clients},
                     {a.name: a for a in new.agents.clients})
+    lines += _named("satellites", {c.name: c for c in old.satellites.clients},
+                    {c.name: c for c in new.satellites.clients})
     lines += _named("mail groups", old.mail.groups, new.mail.groups, parts=False)
     before, after = channel_settings(old), channel_settings(new)
     changed_channels = [name for name in after if before[name] != after[name]]
@@ -79,8 +82,9 @@ def describe(old: CollectorConfig, new: CollectorConfig) -> list[str]:
         if section == "sites" or section in _TOLD_APART:
             continue
         old_section, new_section = getattr(old, section), getattr(new, section)
-        if not isinstance(new_section, BaseModel):
-            settings.append(section)
+        if not isinstance(new_section, BaseModel) or not isinstance(old_section, BaseModel):
+            settings.append(section + (" (at the next start)" if section in AT_RESTART
+                                       else ""))
             continue
         fields = type(new_section).model_fields
         for key in _differing(old_section, new_section):
@@ -88,14 +92,28 @@ def describe(old: CollectorConfig, new: CollectorConfig) -> list[str]:
             if path in _TOLD_APART:
                 continue
             shown = f"{section}.{fields[key].alias or key}"
-            settings.append(shown + (" (at the next start)" if path in AT_RESTART else ""))
+            settings.append(shown + (" (at the next start)" if path in AT_RESTART
+                                     or section in AT_RESTART else ""))
     if settings:
         lines.append(f"settings changed: {', '.join(settings)}")
     return lines
 
 
+def _setting(config: CollectorConfig, path: str) -> Any:
+    section, _, key = path.partition(".")
+    value = getattr(config, section)
+    return getattr(value, key) if key else value
+
+
 def needing_restart(old: CollectorConfig, new: CollectorConfig) -> list[str]:
     """The settings in AT_RESTART that differ."""
-    return [path for path in AT_RESTART
-            if getattr(old.collector, path.split(".", 1)[1]) !=
-            getattr(new.collector, path.split(".", 1)[1])]
+    return [path for path in AT_RESTART if _setting(old, path) != _setting(new, path)]
+
+
+def keeping(old: CollectorConfig, new: CollectorConfig, paths: list[str]) -> CollectorConfig:
+    """``new`` with ``old``'s values of ``paths`` (settings of AT_RESTART)."""
+    collector = {path.split(".", 1)[1]: _setting(old, path) for path in paths
+                 if path.startswith("collector.")}
+    top = {path: _setting(old, path) for path in paths if "." not in path}
+    return new.model_copy(update={**top, "collector": new.collector.model_copy(
+        update=collector)})

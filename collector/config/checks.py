@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from collector.config.agent_checks import agent_problems
+from collector.config.agent_checks import agent_problems, satellite_problems
 from collector.config.durations import format_duration
 from collector.config.mail_checks import channel_problems, mail_problems
 from collector.config.model import CollectorConfig
@@ -23,7 +23,8 @@ def cross_check(config: CollectorConfig, written: Callable[[Loc], bool]) -> list
     is blamed on the interval the operator set rather than on one inherited from `icmp`.
     """
     return [*_repeated_names(config), *_parent_problems(config), *_timing(config, written),
-            *snmp_problems(config), *agent_problems(config), *mail_problems(config),
+            *snmp_problems(config), *agent_problems(config), *satellite_problems(config),
+            *mail_problems(config),
             *channel_problems(config)]
 
 

@@ -37,6 +37,7 @@ from collector.config.durations import (
 from collector.config.mail import MailSettings
 from collector.config.maintenance import MaintenanceWindow, TimeZoneName
 from collector.config.names import Name, title_from_name
+from collector.config.satellites import CoreLink, SatellitesSettings
 from collector.config.services import Service
 from collector.config.snmp import InterfaceFilter, SnmpAuth, SnmpSettings
 
@@ -227,6 +228,8 @@ class Site(_Model):
     maintenance: tuple[MaintenanceWindow, ...] = ()
     services: tuple[Service, ...] = ()
     """The agencies' applications checked at this site (http)."""
+    satellite: Name | None = None
+    """The satellite (`satellites.clients`) that probes this site; the core itself does not."""
 
     _title = model_validator(mode="before")(classmethod(lambda cls, data: title_from_name(data)))
 
@@ -242,6 +245,9 @@ class CollectorConfig(_Model):
     mail: MailSettings = MailSettings()
     telegram: TelegramSettings = TelegramSettings()
     webhook: WebhookSettings = WebhookSettings()
+    satellites: SatellitesSettings = SatellitesSettings()
+    core: CoreLink | None = None
+    """Set on a satellite: the core it sends its observations to."""
     sites: tuple[Site, ...] = Field(min_length=1)
 
     @model_validator(mode="before")
@@ -271,7 +277,7 @@ class CollectorConfig(_Model):
 
 
 _SECTIONS = ("collector", "icmp", "state", "snmp", "auths", "agents", "alerting", "mail",
-             "telegram", "webhook")
+             "telegram", "webhook", "satellites")
 _M = TypeVar("_M", bound=_Model)
 
 

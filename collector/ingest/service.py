@@ -156,7 +156,7 @@ class AgentIngest:
         # what arrives.
         try:
             async with asyncio.timeout(self._body_timeout):
-                body = await _read_bounded(request, self.settings.max_body,
+                body = await read_bounded(request, self.settings.max_body,
                                            gzip=encoding == "gzip")
         except TimeoutError:
             raise Rejected(Rejection.SLOW, f"the body did not arrive within "
@@ -167,7 +167,7 @@ class AgentIngest:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
 
-async def _read_bounded(request: web.Request, limit: int, gzip: bool) -> bytes:
+async def read_bounded(request: web.Request, limit: int, gzip: bool) -> bytes:
     """The body, inflated when ``gzip``; no more than ``limit`` bytes read, none inflated past
     ``limit``."""
     if request.content_length is not None and request.content_length > limit:

@@ -16,9 +16,11 @@ from collector.probes.base import (
     ProbeKind,
     Recorder,
     Scheduled,
+    WireForm,
 )
 
-__all__ = ["Outcome", "Probe", "ProbeContext", "ProbeKind", "Recorder", "Scheduled", "kinds"]
+__all__ = ["Outcome", "Probe", "ProbeContext", "ProbeKind", "Recorder", "Scheduled", "WireForm",
+           "kinds"]
 
 
 def kinds() -> dict[str, ProbeKind]:

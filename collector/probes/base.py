@@ -41,6 +41,9 @@ class Scheduled:
     first_within: float = 0.0
     """The first run comes at a random moment within this, so a restarted collector does not
     probe everything in lockstep."""
+    satellite: str | None = None
+    """The satellite that checks it (its results come as observations); None: this
+    collector."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,17 @@ class ProbeContext:
 
 
 @dataclass(frozen=True)
+class WireForm:
+    """A kind's results as they cross the network (a satellite's observations,
+    ``pantau_wire.observations``): a JSON object, and back, checked against the spec the
+    reading side configured for the target (the reader trusts nothing else)."""
+
+    encode: Callable[[Any], dict[str, Any]]
+    decode: Callable[[dict[str, Any], Any], Any]
+    """``decode(body, spec)``: the result, or BatchError saying what is wrong."""
+
+
+@dataclass(frozen=True)
 class ProbeKind:
     name: str
     schedule: Callable[[CollectorConfig], Sequence[Scheduled]]
@@ -94,3 +108,5 @@ class ProbeKind:
     exposition: str | None = None
     """The module (by name: probes never import the metrics library) whose
     ``build_collector(context)`` turns this kind's state into metric families."""
+    wire: WireForm | None = None
+    """How its results travel from a satellite to the core (None: not yet)."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+import json
 import re
 import time
 import urllib.error
@@ -20,6 +21,7 @@ from agent.report import encode
 from collector.app import CollectorApp
 from collector.config import parse_config_text
 from collector.errors import IcmpUnavailableError
+from pantau_wire.observations import OBSERVATIONS_PATH, encode_batch, observation
 from tests.support.collector_process import free_port
 from tests.support.dns_server import DnsServer
 from tests.support.fake_psutil import fake_reader_kwargs
@@ -53,8 +55,13 @@ sites:
     links:
       - {name: fo, kind: fiber, parent: core, targets: [127.0.0.2, "::1"]}
       - {name: radio, kind: wireless, parent: core, targets: [127.0.0.3]}
+  - name: hotspot
+    satellite: mamuju
+    links: [{name: radio, kind: wireless, parent: opd, targets: [127.0.0.4]}]
 agents:
   clients: [{name: web, site: opd, token: web-token}]
+satellites:
+  clients: [{name: mamuju, token: satellite-token}]
 telegram: {enabled: true, token: "123:test", api_url: "http://127.0.0.1:9/",
            groups: {central: [-1001]}}
 """
@@ -68,6 +75,20 @@ def push_every_family(base: str) -> None:
         assert pusher.push(encode(reader.read(), 1, 0)).outcome is Outcome.STORED
     finally:
         pusher.close()
+
+
+def send_satellite_rounds(base: str) -> None:
+    """Two ping rounds of the hotspot, as its satellite sends them, over HTTP."""
+    body = {"duration": 0.2, "results": [{"target": "127.0.0.4", "sent": 2, "received": 2,
+                                          "rtts": [0.001, 0.002], "error": None}]}
+    data = gzip.compress(encode_batch([observation(seq, "icmp", time.time(), "hotspot", body)
+                                       for seq in (1, 2)]))
+    request = urllib.request.Request(
+        base + OBSERVATIONS_PATH.format(satellite="mamuju"), data=data, method="POST",
+        headers={"Authorization": "Bearer satellite-token", "Content-Encoding": "gzip",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"status": "stored", "seq": 2, "taken": 2}
 
 
 def catalogue(section: str = "pantau") -> dict[str, tuple[str, set[str]]]:
@@ -120,6 +141,7 @@ async def run_collector(tmp_path, check):
 
 def test_metrics_match_the_catalogue_both_ways(tmp_path):
     async def check(app, base):
+        await asyncio.to_thread(send_satellite_rounds, base)
         # Two rounds: an availability ratio exists once some time between rounds was
         # monitored.
         await async_wait_until(
@@ -160,7 +182,8 @@ def test_metrics_match_the_catalogue_both_ways(tmp_path):
 
 def test_counters_move_and_states_come_up(tmp_path):
     async def check(app, base):
-        await async_wait_until(lambda: all(s.rounds >= 2 for s in app.store.sites.values()),
+        await async_wait_until(lambda: all(s.rounds >= 2 for s in app.store.sites.values()
+                                           if s.site.satellite is None),
                                timeout=10, what="two rounds of every site")
         text = await asyncio.to_thread(scrape, base + "/metrics")
         labels = {"site": "opd", "link": "fo", "kind": "fiber", "target": "::1"}
@@ -191,7 +214,8 @@ def test_openmetrics_and_gzip_are_negotiated_as_prometheus_asks(tmp_path):
     async def check(app, base):
         # Both pages are to hold the same families: the devices' MIB objects are there
         # from their first poll.
-        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values())
+        await async_wait_until(lambda: all(s.rounds >= 1 for s in app.store.sites.values()
+                                           if s.site.satellite is None)
                                and all(d.last_success is not None
                                        for d in app.snmp_state.devices.values()),
                                timeout=10, what="a round of every site, a poll of every device")

@@ -66,3 +66,8 @@ def test_settings_by_key_and_those_that_wait_for_a_start():
 def test_channels_by_name():
     after = BASE + "telegram: {enabled: true, token: 123:abc, groups: {central: [-1001]}}\n"
     assert changes(after) == ["channels changed: telegram"]
+
+
+def test_satellites_by_name():
+    after = BASE + "satellites: {clients: [{name: mamuju, token: sat-token-0123456789}]}\n"
+    assert changes(after) == ["satellites added: mamuju"]

@@ -1,0 +1,48 @@
+"""The satellites' observations as the core takes them: how many, how recent, and what was
+refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from collector.ingest.satellites import SatelliteIngest
+
+
+class SatelliteCollector(Collector):
+    def __init__(self, ingest: Callable[[], SatelliteIngest]) -> None:
+        self._ingest = ingest
+
+    def collect(self) -> Iterator[Metric]:
+        ingest = self._ingest()
+        taken = CounterMetricFamily(
+            "pantau_satellite_observations",
+            "Observations the core took from the satellite and evaluated, by kind",
+            labels=["satellite", "kind"])
+        skipped = CounterMetricFamily(
+            "pantau_satellite_observations_skipped",
+            "Observations sent again that the core had already taken", labels=["satellite"])
+        last = GaugeMetricFamily(
+            "pantau_satellite_last_batch_timestamp_seconds",
+            "When the core last took a batch from the satellite (Unix time, core clock)",
+            labels=["satellite"])
+        for name, record in sorted(ingest.records.items()):
+            for kind, count in sorted(record.observations.items()):
+                taken.add_metric([name, kind], count)
+            skipped.add_metric([name], record.skipped)
+            if record.last_at is not None:
+                last.add_metric([name], record.last_at)
+        yield taken
+        yield skipped
+        yield last
+        refused = CounterMetricFamily(
+            "pantau_satellite_batches_rejected",
+            "Batches of observations refused, by reason: bad_token, unknown_satellite, "
+            "wrong_site, too_large, malformed, invalid, slow", labels=["reason"])
+        for reason, count in ingest.rejected.items():
+            refused.add_metric([reason], count)
+        yield refused
