@@ -35,7 +35,7 @@ from collector.exposition.connections import ConnectionCollector
 from collector.exposition.page import MetricsPage, Source
 from collector.exposition.reloads import ReloadCollector, ReloadStats
 from collector.exposition.runtime import runtime_collectors
-from collector.exposition.satellites import SatelliteCollector
+from collector.exposition.satellites import ForwardCollector, SatelliteCollector
 from collector.exposition.storage import Storage, StorageCollector
 from collector.gc_tuning import settle_after_start
 from collector.http import HttpServer, RouteTable, build_http_app
@@ -108,16 +108,16 @@ class CollectorApp:
         """The chat's "Ditangani" buttons, read once the outage log is open (start())."""
         self._reloading = asyncio.Lock()
         self.reloads = ReloadStats(clock())
+        self.ingest: AgentIngest | None = None
+        self.satellites: SatelliteIngest | None = None
         parts = self._make(config, None)
         self._take(parts, None)
-        self.ingest = AgentIngest(config, clock=clock)
-        self._expose("agents", AgentCollector(self.ingest.registry))
-        self.satellites = SatelliteIngest(config, parts.remote, parts.wires,
-                                          self._record_remote, clock=clock)
         self._expose("satellites", SatelliteCollector(lambda: self.satellites))
         # A satellite sends what it finds to the core; the core tells people.
         self.forwarder = Forwarder(config.core, parts.wires, clock=clock) \
             if config.core is not None else None
+        if self.forwarder is not None:
+            self._expose("forwarding", ForwardCollector(self.forwarder.stats))
         mail = config.mail
         # One outbox for every channel. Mail disabled still keeps every mail in it, as a
         # record of what was said.
@@ -213,6 +213,13 @@ class CollectorApp:
                 self.page.remove(name)
         for name, exposition in parts.expositions.items():
             self._expose(name, exposition)
+        # The push endpoints: what they knew of each agent and satellite goes on.
+        config, clock = parts.config, self._clock
+        self.ingest = AgentIngest(config, clock=clock, previous=self.ingest)
+        self._expose("agents", AgentCollector(self.ingest.registry))
+        self.satellites = SatelliteIngest(config, parts.remote, parts.wires,
+                                          self._record_remote, clock=clock,
+                                          previous=self.satellites)
 
     def _routes(self) -> list[web.RouteDef]:
         return [*self.ingest.routes(), *self.satellites.routes(),
@@ -300,11 +307,6 @@ class CollectorApp:
                               "in force stays", err)
                     return self._reloaded(False, [f"cannot be put in force: {err}"])
                 self._take(parts, old)
-                self.ingest = AgentIngest(config, clock=self._clock, previous=self.ingest)
-                self._expose("agents", AgentCollector(self.ingest.registry))
-                self.satellites = SatelliteIngest(config, parts.remote, parts.wires,
-                                                  self._record_remote, clock=self._clock,
-                                                  previous=self.satellites)
                 self.routes.replace(self._routes())
                 self.http.limits.per_peer = config.collector.max_connections_per_client
                 if self.alerting is not None:
@@ -332,22 +334,21 @@ class CollectorApp:
         stats = self.reloads
         stats.last_successful = success
         stats.results["success" if success else "failure"] += 1
-        now = time.time()
         if success:
-            stats.loaded_at = now
-        return ReloadOutcome(success, tuple(lines), now)
+            stats.loaded_at = self._clock()
+        # Real time: `collector reload` compares it with its own clock.
+        return ReloadOutcome(success, tuple(lines), time.time())
 
     async def _reconfigure_buttons(self, config: CollectorConfig) -> None:
         telegram = next((each for each in self._channel_list
                          if isinstance(each, TelegramChannel)), None)
-        wanted = telegram is not None and config.telegram.acknowledge and \
-            self.outages is not None
-        if self.buttons is not None and not wanted:
-            await self.buttons.stop()
-            self.buttons = None
-        elif self.buttons is not None and telegram is not None:
+        if telegram is None or not config.telegram.acknowledge or self.outages is None:
+            if self.buttons is not None:
+                await self.buttons.stop()
+                self.buttons = None
+        elif self.buttons is not None:
             await self.buttons.reconfigure(telegram, config)
-        elif wanted and telegram is not None and self.outages is not None:
+        else:
             self.buttons = AckButtons(telegram, self.channels, self.outages, config,
                                       clock=self._clock)
             await self.buttons.start()
@@ -474,7 +475,12 @@ async def serve(config: CollectorConfig, config_path: str | Path | None = None) 
     reloading: set[asyncio.Task[None]] = set()
 
     async def reload() -> None:
-        outcome = await app.reload()
+        try:
+            outcome = await app.reload()
+        except Exception as err:
+            # Not the config (that is refused above): a fault while putting it in force.
+            log.exception("reload failed")
+            outcome = app._reloaded(False, [f"the reload failed: {err} (see the log)"])
         try:
             write_outcome(data_dir, outcome)
         except OSError as err:

@@ -311,11 +311,11 @@ def _agents(config: CollectorConfig, path: str, args: argparse.Namespace) -> int
         print("the running collector has reloaded" if outcome.ok else
               "the running collector refused the config: " + "; ".join(outcome.lines))
     if args.action != "remove":
-        name = args.name
-        site = next(e.site for e in enrolment.entries(load_config(path), config_path)
-                    if e.name == name)
+        # The token file is SITE/NAME.token: its directory names the site.
+        command = enrolment.install_command(config, args.name, token_file.parent.name,
+                                            token_file)
         print(f"\nOn the agency's server, with {token_file.name} copied beside you "
-              f"(scp, a USB stick):\n  {enrolment.install_command(config, name, site, token_file)}")
+              f"(scp, a USB stick):\n  {command}")
     return 0
 
 

@@ -81,7 +81,7 @@ def read_outcome(data_dir: Path) -> ReloadOutcome | None:
     try:
         data = json.loads((data_dir / OUTCOME_FILE).read_text(encoding="utf-8"))
         return ReloadOutcome(bool(data["ok"]), tuple(str(x) for x in data["lines"]),
-                       float(data["at"]), int(data["pid"]))
+                             float(data["at"]), int(data["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -29,6 +29,7 @@ from collector.config.enrolled import (
     token_path,
 )
 from collector.errors import ConfigError, PantauError
+from pantau_units import write_file
 
 TOKEN_BYTES = 32
 """256 bits of the system's randomness, written as 43 URL-safe characters."""
@@ -152,22 +153,12 @@ def _write_secret(path: Path, text: str, owner: tuple[int, int],
                   exclusive: bool = False) -> None:
     """Write ``text`` to ``path`` with mode 0600, owned by ``owner`` (when root writes it):
     readable by the collector's user alone, and by nobody else even for a moment."""
-    temporary = path.with_name(path.name + ".new")
     if exclusive and path.exists():
         raise EnrolmentError(f"{path} exists already")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        write_file(str(path), text, 0o600, owner if os.geteuid() == 0 else None)
     except OSError as err:
-        raise EnrolmentError(f"cannot write {temporary}: {err.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        if os.geteuid() == 0:
-            os.fchown(fd, *owner)
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
+        raise EnrolmentError(f"cannot write {path}: {err.strerror}") from None
 
 
 def _remove(path: Path) -> None:

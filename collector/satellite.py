@@ -30,7 +30,7 @@ class ForwardStats:
     sent: dict[str, int] = field(default_factory=dict)
     """Observations the core took, by kind."""
     failed: dict[str, int] = field(default_factory=dict)
-    """Observations lost, by why (unreachable, refused)."""
+    """Observations lost, by why: unreachable, refused."""
 
 
 class Forwarder:
@@ -76,17 +76,17 @@ class Forwarder:
                 text = await answer.text()
                 status = answer.status
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
-            self._failed(kind, "unreachable", f"{type(err).__name__}: {err}")
+            self._failed("unreachable", f"{type(err).__name__}: {err}")
             return
         if status != 200:
-            self._failed(kind, "refused", f"HTTP {status}: {text[:200]}")
+            self._failed("refused", f"HTTP {status}: {text[:200]}")
             return
         self.stats.sent[kind] = self.stats.sent.get(kind, 0) + 1
         if self._down is not None:
             log.info("the core (%s) takes observations again", self._link.url)
             self._down = None
 
-    def _failed(self, kind: str, why: str, detail: str) -> None:
+    def _failed(self, why: str, detail: str) -> None:
         self.stats.failed[why] = self.stats.failed.get(why, 0) + 1
         if self._down != why:
             log.warning("the core (%s) did not take an observation (%s): %s; what is not "

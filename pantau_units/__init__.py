@@ -146,7 +146,7 @@ def apply(plan: Plan, log: list[str]) -> None:
             os.unlink(target)
         elif each.action != "unchanged":
             os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-            _write(target, each.content, each.mode)
+            write_file(target, each.content, each.mode)
         log.append(f"{each.action:9} {target}")
     for command in plan.commands:
         log.append("run       " + " ".join(command))
@@ -177,13 +177,17 @@ def describe(plan: Plan, secret_keys: tuple[str, ...] = ()) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write(target: str, content: str | bytes, mode: int) -> None:
-    # Created with its final mode, so a secret in it is never readable by others, not even
-    # briefly.
+def write_file(target: str, content: str | bytes, mode: int,
+               owner: tuple[int, int] | None = None) -> None:
+    """Replace ``target`` whole with ``content``: flushed to disk, created with its final
+    ``mode`` (and ``owner``, uid and gid), so a secret in it is never readable by others,
+    not even briefly."""
     temporary = target + ".new"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         os.fchmod(fd, mode)
+        if owner is not None:
+            os.fchown(fd, *owner)
         data = content.encode() if isinstance(content, str) else content
         while data:
             data = data[os.write(fd, data):]

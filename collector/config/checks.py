@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from collector.config.agent_checks import agent_problems, satellite_problems
+from collector.config.agent_checks import agent_problems
 from collector.config.durations import format_duration
 from collector.config.mail_checks import channel_problems, mail_problems
 from collector.config.model import CollectorConfig
+from collector.config.satellite_checks import satellite_problems
 from collector.config.snmp_checks import snmp_problems
 from collector.config.yaml_model import Loc
 

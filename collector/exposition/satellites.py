@@ -11,14 +11,17 @@ from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from collector.ingest.satellites import SatelliteIngest
+    from collector.satellite import ForwardStats
 
 
 class SatelliteCollector(Collector):
-    def __init__(self, ingest: Callable[[], SatelliteIngest]) -> None:
+    def __init__(self, ingest: Callable[[], SatelliteIngest | None]) -> None:
         self._ingest = ingest
 
     def collect(self) -> Iterator[Metric]:
         ingest = self._ingest()
+        if ingest is None or not ingest.records:
+            return  # no satellites configured: nothing to say
         taken = CounterMetricFamily(
             "pantau_satellite_observations",
             "Observations the core took from the satellite and evaluated, by kind",
@@ -46,3 +49,25 @@ class SatelliteCollector(Collector):
         for reason, count in ingest.rejected.items():
             refused.add_metric([reason], count)
         yield refused
+
+
+class ForwardCollector(Collector):
+    """On a satellite: what it sent the core, and what the core did not take."""
+
+    def __init__(self, stats: ForwardStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        sent = CounterMetricFamily(
+            "pantau_satellite_sent_observations",
+            "Observations the core took from this satellite, by kind", labels=["kind"])
+        for kind, count in sorted(self._stats.sent.items()):
+            sent.add_metric([kind], count)
+        yield sent
+        lost = CounterMetricFamily(
+            "pantau_satellite_lost_observations",
+            "Observations the core did not take, and which are lost: unreachable (no answer "
+            "in core.timeout) or refused (a 4xx or 5xx, in the log)", labels=["reason"])
+        for reason in ("unreachable", "refused"):
+            lost.add_metric([reason], self._stats.failed.get(reason, 0))
+        yield lost

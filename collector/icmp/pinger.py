@@ -211,8 +211,11 @@ class Pinger:
                     await asyncio.sleep(max(0.0, started + echo * echo_interval - loop.time()))
                 await self._send_burst(round_, channels, echo)
             if round_.outstanding:
+                # Not wait_for, which in 3.11 can swallow a cancellation (a stop, a reload)
+                # that comes as the last reply does.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(round_.all_answered.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await round_.all_answered.wait()
             for channel in set(channels):
                 channel.drain()
         finally:

@@ -393,5 +393,8 @@ class Outbox:
                 log.exception("%s: delivery failed unexpectedly", state.channel.name)
                 next_at = self._clock() + self._first
             timeout = None if next_at is None else max(next_at - self._clock(), 0.0)
+            # asyncio.timeout, not wait_for: wait_for of 3.11 can swallow a cancellation that
+            # comes as the wake-up does, and a stop (or a reload) would wait on it for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(state.wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await state.wake.wait()

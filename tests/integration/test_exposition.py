@@ -35,6 +35,7 @@ CATALOGUE = Path(__file__).parents[2] / "docs" / "metrics.md"
 HOSTS_HEADING = "## Host metrics from agents"
 SERVICES_HEADING = "## Service checks"
 RUNTIME_HEADING = "## The collector's own process"
+SATELLITE_HEADING = "## On a satellite"
 
 CONFIG = """
 collector: {listen: "127.0.0.1:%(port)d", data_dir: "%(tmp)s"}
@@ -93,14 +94,16 @@ def send_satellite_rounds(base: str) -> None:
 
 def catalogue(section: str = "pantau") -> dict[str, tuple[str, set[str]]]:
     """Rows of the catalogue's Pantau table ("pantau"), its service checks ("services"), its
-    SNMP objects table ("snmp") or its table of host metrics from agents ("hosts")."""
+    SNMP objects table ("snmp"), its table of host metrics from agents ("hosts") or what a
+    satellite adds ("satellite")."""
     head, _, snmp = CATALOGUE.read_text().partition("## SNMP objects")
     head, _, runtime = head.partition(RUNTIME_HEADING)
     pantau, _, hosts = head.partition(HOSTS_HEADING)
+    hosts, _, satellite = hosts.partition(SATELLITE_HEADING)
     pantau, _, services = pantau.partition(SERVICES_HEADING)
     rows = {}
     parts = {"pantau": pantau, "services": services, "snmp": snmp, "hosts": hosts,
-             "runtime": runtime}
+             "runtime": runtime, "satellite": satellite}
     for line in parts[section].splitlines():
         match = re.match(r"\| `([A-Za-z_0-9]+)` \|\s*(\w+)\s*\|[^|]*\|([^|]*)\|", line)
         if match:

@@ -13,7 +13,9 @@ import urllib.request
 import pytest
 
 from pantau_wire.observations import OBSERVATIONS_PATH, encode_batch, observation
-from tests.support.collector_process import CollectorProcess
+from tests.integration.test_exposition import catalogue, served
+from tests.support.collector_process import CollectorProcess, free_port
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -106,3 +108,41 @@ def test_a_batch_sent_again_is_taken_once(core):
     assert rounds(core) == start + 3
     assert core.value("pantau_satellite_observations_skipped_total", satellite="mamuju") == 3
     assert core.value("pantau_site_state", site="hotspot", state="up") == 1.0
+
+
+def satellite_config(core_base: str) -> dict:
+    return {"icmp": {"interval": "300ms", "jitter": 0, "echoes": 1, "echo_interval": "50ms",
+                     "timeout": "200ms"},
+            "core": {"url": core_base, "name": "mamuju", "token": TOKEN, "timeout": "1s"},
+            "sites": [{"name": "hotspot", "links": [
+                {"name": "radio", "kind": "wireless", "targets": ["127.0.0.4"]}]}]}
+
+
+def test_a_satellite_counts_what_the_core_took_and_what_it_lost(core, tmp_path):
+    taken_before = core.value("pantau_satellite_observations_total", satellite="mamuju",
+                              kind="icmp") or 0.0
+    sending = CollectorProcess(satellite_config(core.base), workdir=tmp_path / "a").start()
+    # A second satellite whose core listens nowhere (a port just closed).
+    lost = CollectorProcess(satellite_config(f"http://127.0.0.1:{free_port()}"),
+                            workdir=tmp_path / "b").start()
+    try:
+        wait_until(lambda: (sending.value("pantau_satellite_sent_observations_total",
+                                          kind="icmp") or 0) >= 3, timeout=20,
+                   what="three rounds taken by the core")
+        wait_until(lambda: (lost.value("pantau_satellite_lost_observations_total",
+                                       reason="unreachable") or 0) >= 3, timeout=20,
+                   what="three rounds lost, the core unreachable")
+        assert lost.value("pantau_satellite_sent_observations_total", kind="icmp") is None
+        assert "did not take an observation (unreachable)" in lost.log
+        # Every observation the satellite counts as taken, the core counts too.
+        sent = sending.value("pantau_satellite_sent_observations_total", kind="icmp")
+        assert (core.value("pantau_satellite_observations_total", satellite="mamuju",
+                           kind="icmp") or 0) >= taken_before + sent
+        # What a satellite adds to its /metrics is what the catalogue says, both ways.
+        families = served(sending.metrics())
+        added = {name: row for name, row in families.items()
+                 if name.startswith("pantau_satellite_")}
+        assert added == catalogue("satellite")
+    finally:
+        sending.stop()
+        lost.stop()
